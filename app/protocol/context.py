@@ -1,0 +1,114 @@
+"""The ``Context`` a tool, prompt or resource function may ask for, and the request facts it carries.
+
+A function gets one by declaring a parameter annotated ``Context``; it never shows in the schema.
+Progress and log messages go to whoever answers the request (an SSE stream, stdio) through one
+``emit`` callable chosen by the transport; when nothing can carry them (a JSON-only reply) they are
+dropped, so a tool never has to ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from app.protocol.messages import notification
+from app.protocol.versions import Era
+
+if TYPE_CHECKING:
+    from app.protocol.registry import MCPServer
+
+Message = dict[str, Any]
+Emit = Callable[[Message], Awaitable[None]]
+"""Sends one JSON-RPC notification (or server-to-client request) to the client of this request."""
+
+LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+LOG_LEVELS: dict[str, int] = {
+    name: rank
+    for rank, name in enumerate(("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"))
+}
+
+
+class Context:
+    """One request as a tool sees it: who asked, in which protocol, and a way to talk back."""
+
+    __slots__ = (
+        "_emit",
+        "_log_threshold",
+        "client_capabilities",
+        "era",
+        "meta",
+        "method",
+        "progress_token",
+        "protocol_version",
+        "request_id",
+        "server",
+    )
+
+    def __init__(
+        self,
+        server: MCPServer,
+        *,
+        request_id: str | int,
+        method: str,
+        era: Era,
+        protocol_version: str,
+        meta: dict[str, Any],
+        client_capabilities: dict[str, Any],
+        log_level: str | None,
+        emit: Emit | None,
+    ) -> None:
+        self.server = server
+        self.request_id = request_id
+        self.method = method
+        self.era = era
+        self.protocol_version = protocol_version
+        self.meta = meta
+        """The request's ``params._meta``: progress token, trace context, client metadata."""
+        self.client_capabilities = client_capabilities
+        """Declared per request in 2026-07-28; unknown (empty) for stateless handshake-era requests."""
+        self.progress_token = meta.get("progressToken")
+        self._log_threshold = LOG_LEVELS.get(log_level) if log_level is not None else None
+        self._emit = emit
+
+    @property
+    def can_stream(self) -> bool:
+        """Whether notifications reach the client (false for JSON-only replies)."""
+        return self._emit is not None
+
+    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+        """Send ``notifications/progress``; a no-op unless the client sent a ``progressToken``."""
+        if self.progress_token is None or self._emit is None:
+            return
+        params: dict[str, Any] = {"progressToken": self.progress_token, "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        await self._emit(notification("notifications/progress", params))
+
+    async def log(self, level: LogLevel, data: Any, *, logger: str | None = None) -> None:
+        """Send ``notifications/message`` when ``level`` is at or above the level the client asked for."""
+        threshold = self._log_threshold
+        if threshold is None or self._emit is None or LOG_LEVELS[level] < threshold:
+            return
+        params: dict[str, Any] = {"level": level, "data": data}
+        if logger is not None:
+            params["logger"] = logger
+        await self._emit(notification("notifications/message", params))
+
+    async def notify(self, method: str, params: dict[str, Any]) -> None:
+        """Send any notification about this request; dropped when the reply cannot stream."""
+        if self._emit is not None:
+            await self._emit(notification(method, params))
+
+    async def debug(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("debug", data, logger=logger)
+
+    async def info(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("info", data, logger=logger)
+
+    async def warning(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("warning", data, logger=logger)
+
+    async def error(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("error", data, logger=logger)

@@ -1,0 +1,300 @@
+"""The protocol engine: one handler per JSON-RPC method, chosen by a dict lookup per era.
+
+Handlers take ``(params, ctx)`` and return the result object. Results that never change between
+requests (the lists) are serialised once per server revision and era and reused as
+``orjson.Fragment`` values, so ``tools/list`` costs a lookup, not a rebuild.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from app.protocol.context import LOG_LEVELS, Context, Emit
+from app.protocol.errors import (
+    InvalidCursor,
+    InvalidParams,
+    MethodNotFound,
+    ResourceNotFound,
+    UnknownPrompt,
+    UnknownTool,
+)
+from app.protocol.registry import MCPServer
+from app.protocol.versions import (
+    META_CLIENT_CAPABILITIES,
+    META_LOG_LEVEL,
+    META_SERVER_INFO,
+    SUPPORTED_VERSIONS,
+    Era,
+    negotiate_legacy,
+)
+
+Result = dict[str, Any] | orjson.Fragment
+Handler = Callable[[dict[str, Any], Context], Awaitable[Result]]
+
+MAX_COMPLETIONS = 100
+_LISTS = {
+    "tools/list": ("tools", "tools"),
+    "resources/list": ("resources", "resources"),
+    "resources/templates/list": ("resourceTemplates", "templates"),
+    "prompts/list": ("prompts", "prompts"),
+}
+"""method -> (result key, registry attribute)."""
+
+
+def _string(params: dict[str, Any], key: str) -> str:
+    value = params.get(key)
+    if not isinstance(value, str):
+        raise InvalidParams(f"params.{key} must be a string")
+    return value
+
+
+def _object(params: dict[str, Any], key: str) -> dict[str, Any]:
+    value = params.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParams(f"params.{key} must be an object")
+    return value
+
+
+class Engine:
+    """Answers requests for one :class:`MCPServer`, in either era, with no state between requests."""
+
+    def __init__(
+        self,
+        server: MCPServer,
+        *,
+        page_size: int = 100,
+        list_ttl_ms: int = 60_000,
+        mask_error_details: bool = False,
+        legacy_log_level: str | None = "info",
+    ) -> None:
+        self.server = server
+        self.page_size = page_size
+        self.list_ttl_ms = list_ttl_ms
+        self.mask_error_details = mask_error_details
+        self.legacy_log_level = legacy_log_level
+        """Stateless handshake-era requests cannot remember ``logging/setLevel``; this stands in for it."""
+        self.result_meta = {META_SERVER_INFO: server.info}
+        self._pages: dict[tuple[str, Era, str | None], orjson.Fragment] = {}
+        self._pages_revision = server.revision
+        shared: dict[str, Handler] = {
+            "tools/list": self.list_page,
+            "tools/call": self.tools_call,
+            "resources/list": self.list_page,
+            "resources/templates/list": self.list_page,
+            "resources/read": self.resources_read,
+            "prompts/list": self.list_page,
+            "prompts/get": self.prompts_get,
+            "completion/complete": self.completion_complete,
+        }
+        self.handlers: dict[Era, dict[str, Handler]] = {
+            Era.LEGACY: {
+                **shared,
+                "initialize": self.initialize,
+                "ping": self.empty,
+                "logging/setLevel": self.logging_set_level,
+                "resources/subscribe": self.resources_subscribe,
+                "resources/unsubscribe": self.resources_subscribe,
+            },
+            Era.MODERN: {
+                **shared,
+                "server/discover": self.server_discover,
+                "subscriptions/listen": self.subscriptions_listen,
+            },
+        }
+
+    def handler(self, era: Era, method: str) -> Handler:
+        """Look a method up before anything is sent, so an unknown one can still get its 404."""
+        handler = self.handlers[era].get(method)
+        if handler is None:
+            raise MethodNotFound(f"Method not found: {method}")
+        return handler
+
+    def context(
+        self, message: dict[str, Any], params: dict[str, Any], era: Era, version: str, emit: Emit | None
+    ) -> Context:
+        meta = params.get("_meta") or {}
+        if era is Era.MODERN:
+            capabilities, log_level = meta[META_CLIENT_CAPABILITIES], meta.get(META_LOG_LEVEL)
+        else:
+            capabilities, log_level = {}, self.legacy_log_level
+        return Context(
+            self.server,
+            request_id=message["id"],
+            method=message["method"],
+            era=era,
+            protocol_version=version,
+            meta=meta,
+            client_capabilities=capabilities,
+            log_level=log_level,
+            emit=emit,
+        )
+
+    async def handle(self, handler: Handler, params: dict[str, Any], ctx: Context) -> Result:
+        """Run one request; modern results get ``resultType`` and ``serverInfo`` here, in one place."""
+        result = await handler(params, ctx)
+        if ctx.era is Era.MODERN and type(result) is dict:
+            result["resultType"] = "complete"
+            result.setdefault("_meta", self.result_meta)
+        return result
+
+    # -- both eras -------------------------------------------------------------------------------
+
+    async def list_page(self, params: dict[str, Any], ctx: Context) -> Result:
+        """One page of a list; the cursor is the offset, so any worker can serve the next page."""
+        cursor = params.get("cursor")
+        if cursor is not None and not isinstance(cursor, str):
+            raise InvalidCursor("cursor must be a string")
+        if self._pages_revision != self.server.revision:
+            self._pages.clear()
+            self._pages_revision = self.server.revision
+        key = (ctx.method, ctx.era, cursor)
+        page = self._pages.get(key)
+        if page is None:
+            page = self._pages[key] = self._build_page(ctx.method, ctx.era, cursor)
+        return page
+
+    def _build_page(self, method: str, era: Era, cursor: str | None) -> orjson.Fragment:
+        result_key, attribute = _LISTS[method]
+        items = [record.definition for record in getattr(self.server, attribute).values()]
+        offset = self._decode_cursor(cursor, len(items))
+        result: dict[str, Any] = {result_key: items[offset : offset + self.page_size]}
+        if offset + self.page_size < len(items):
+            result["nextCursor"] = base64.urlsafe_b64encode(str(offset + self.page_size).encode()).decode()
+        if era is Era.MODERN:
+            result.update(self._cache_hints(self.list_ttl_ms), resultType="complete", _meta=self.result_meta)
+        return orjson.Fragment(orjson.dumps(result))
+
+    @staticmethod
+    def _decode_cursor(cursor: str | None, length: int) -> int:
+        if cursor is None:
+            return 0
+        try:
+            offset = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise InvalidCursor(f"Invalid cursor: {cursor!r}") from None
+        if not 0 < offset < length:
+            raise InvalidCursor(f"Invalid cursor: {cursor!r}")
+        return offset
+
+    @staticmethod
+    def _cache_hints(ttl_ms: int) -> dict[str, Any]:
+        return {"ttlMs": ttl_ms, "cacheScope": "public"}
+
+    async def tools_call(self, params: dict[str, Any], ctx: Context) -> Result:
+        name = _string(params, "name")
+        tool = self.server.tools.get(name)
+        if tool is None:
+            raise UnknownTool(f"Unknown tool: {name}")
+        return await tool.call(_object(params, "arguments"), ctx, mask_errors=self.mask_error_details)
+
+    async def resources_read(self, params: dict[str, Any], ctx: Context) -> Result:
+        uri = _string(params, "uri")
+        resource = self.server.resources.get(uri)
+        if resource is not None:
+            contents = await resource.read(uri, ctx)
+        else:
+            for template in self.server.templates.values():
+                variables = template.template.match(uri)
+                if variables is not None:
+                    contents = await template.resource.read(uri, ctx, variables)
+                    break
+            else:
+                raise ResourceNotFound(f"Resource not found: {uri}", data={"uri": uri})
+        result: dict[str, Any] = {"contents": contents}
+        if ctx.era is Era.MODERN:
+            result.update(self._cache_hints(0))
+        return result
+
+    async def prompts_get(self, params: dict[str, Any], ctx: Context) -> Result:
+        name = _string(params, "name")
+        prompt = self.server.prompts.get(name)
+        if prompt is None:
+            raise UnknownPrompt(f"Unknown prompt: {name}")
+        return await prompt.render(_object(params, "arguments"), ctx)
+
+    async def completion_complete(self, params: dict[str, Any], ctx: Context) -> Result:
+        ref, argument = _object(params, "ref"), _object(params, "argument")
+        ref_type = ref.get("type")
+        ref_key = ref.get("name") if ref_type == "ref/prompt" else ref.get("uri")
+        name, value = argument.get("name"), argument.get("value")
+        if not isinstance(ref_key, str) or not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidParams("completion/complete needs ref.type with ref.name or ref.uri, and argument.name/value")
+        completer = self.server.completers.get((str(ref_type), ref_key, name))
+        if completer is None:
+            return {"completion": {"values": []}}
+        chosen = _object(params, "context").get("arguments") or {}
+        values = list(completer(value, chosen))
+        completion: dict[str, Any] = {"values": values[:MAX_COMPLETIONS], "total": len(values)}
+        completion["hasMore"] = len(values) > MAX_COMPLETIONS
+        return {"completion": completion}
+
+    def capabilities(self) -> dict[str, Any]:
+        """What this server offers, from what is registered. No ``listChanged``/``subscribe``: a
+        stateless server has no channel to announce changes on."""
+        server = self.server
+        capabilities: dict[str, Any] = {"logging": {}}
+        if server.tools:
+            capabilities["tools"] = {"listChanged": False}
+        if server.resources or server.templates:
+            capabilities["resources"] = {"subscribe": False, "listChanged": False}
+        if server.prompts:
+            capabilities["prompts"] = {"listChanged": False}
+        if server.completers:
+            capabilities["completions"] = {}
+        return capabilities
+
+    # -- handshake era -----------------------------------------------------------------------
+
+    async def initialize(self, params: dict[str, Any], ctx: Context) -> Result:
+        result = {
+            "protocolVersion": negotiate_legacy(params.get("protocolVersion")),
+            "capabilities": self.capabilities(),
+            "serverInfo": self.server.info,
+        }
+        if self.server.instructions:
+            result["instructions"] = self.server.instructions
+        return result
+
+    async def empty(self, params: dict[str, Any], ctx: Context) -> Result:
+        return {}
+
+    async def logging_set_level(self, params: dict[str, Any], ctx: Context) -> Result:
+        """Accepted and checked, but not remembered: no session holds it. See ``legacy_log_level``."""
+        if params.get("level") not in LOG_LEVELS:
+            raise InvalidParams(f"Unknown log level: {params.get('level')!r}")
+        return {}
+
+    async def resources_subscribe(self, params: dict[str, Any], ctx: Context) -> Result:
+        """Acknowledged so clients that subscribe unconditionally keep working; no update will follow
+        (``subscribe`` is not advertised)."""
+        _string(params, "uri")
+        return {}
+
+    # -- 2026-07-28 -------------------------------------------------------------------------
+
+    async def server_discover(self, params: dict[str, Any], ctx: Context) -> Result:
+        result = {
+            "supportedVersions": list(SUPPORTED_VERSIONS),
+            "capabilities": self.capabilities(),
+            **self._cache_hints(self.list_ttl_ms),
+        }
+        if self.server.instructions:
+            result["instructions"] = self.server.instructions
+        return result
+
+    async def subscriptions_listen(self, params: dict[str, Any], ctx: Context) -> Result:
+        """Acknowledge the subscription with the subset honoured (none yet), then end it gracefully.
+
+        The spec requires every server to accept ``subscriptions/listen``; announcing list changes
+        across replicas needs a shared bus and comes with that feature.
+        """
+        subscription = {"io.modelcontextprotocol/subscriptionId": ctx.request_id}
+        await ctx.notify("notifications/subscriptions/acknowledged", {"notifications": {}, "_meta": subscription})
+        return {"_meta": {**self.result_meta, **subscription}}

@@ -1,0 +1,52 @@
+"""A registered prompt: its arguments as the client sees them, and how ``prompts/get`` renders it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from app.protocol.content import messages
+from app.protocol.context import Context
+from app.protocol.errors import InvalidParams
+from app.protocol.invoke import describe_validation_error, invoke
+from app.protocol.schema import Signature
+
+
+def prompt_arguments(signature: Signature) -> list[dict[str, Any]]:
+    """The ``arguments`` list of a ``Prompt``: one entry per parameter, required when it has no default."""
+    required = set(signature.schema.get("required", ()))
+    arguments = []
+    for name, schema in signature.schema["properties"].items():
+        argument: dict[str, Any] = {"name": name, "required": name in required}
+        if "description" in schema:
+            argument["description"] = schema["description"]
+        arguments.append(argument)
+    return arguments
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    name: str
+    fn: Callable[..., Any]
+    asynchronous: bool
+    signature: Signature
+    description: str | None
+    definition: dict[str, Any]
+
+    async def render(self, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        """Run the prompt function; missing or bad arguments are the client's mistake (-32602)."""
+        try:
+            kwargs = self.signature.validate(arguments)
+        except pydantic.ValidationError as exc:
+            raise InvalidParams(
+                f"Invalid arguments for prompt '{self.name}': {describe_validation_error(exc)}"
+            ) from exc
+        if self.signature.context_param is not None:
+            kwargs[self.signature.context_param] = ctx
+        result: dict[str, Any] = {"messages": messages(await invoke(self.fn, self.asynchronous, kwargs))}
+        if self.description:
+            result["description"] = self.description
+        return result

@@ -1,0 +1,212 @@
+"""``MCPServer``: the tool author's registry of tools, resources, prompts and completions.
+
+Registration does the work a call would otherwise repeat: the JSON Schema, whether the function is
+async, which parameter takes the :class:`Context`, and the wire definition ``*/list`` returns, all
+frozen into a record. A call then costs one dict lookup and one validation.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, overload
+
+from app.protocol.context import Context
+from app.protocol.invoke import is_async
+from app.protocol.prompt import Prompt, prompt_arguments
+from app.protocol.resource import Resource, ResourceTemplate
+from app.protocol.schema import inspect_output, inspect_parameters
+from app.protocol.tool import Tool
+from app.protocol.uri_template import UriTemplate
+
+F = TypeVar("F", bound=Callable[..., Any])
+Completer = Callable[[str, dict[str, str]], Iterable[str]]
+"""``(value typed so far, other arguments already chosen) -> candidates``."""
+
+
+def _describe(fn: Callable[..., Any], description: str | None) -> str | None:
+    return description if description is not None else inspect.getdoc(fn)
+
+
+def _definition(**fields: Any) -> dict[str, Any]:
+    """A wire object without its unset optional fields."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class MCPServer:
+    """A named set of tools, resources, prompts and completions, served by :func:`app.main.create_app`.
+
+    ::
+
+        server = MCPServer("weather")
+
+        @server.tool
+        async def forecast(city: str, ctx: Context) -> str:
+            \"\"\"Tomorrow's weather for a city.\"\"\"
+            await ctx.info(f"looking up {city}")
+            return "sunny"
+    """
+
+    def __init__(
+        self,
+        name: str,
+        version: str = "0.1.0",
+        *,
+        title: str | None = None,
+        instructions: str | None = None,
+        website_url: str | None = None,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.instructions = instructions
+        self.info = _definition(name=name, version=version, title=title, websiteUrl=website_url)
+        """The ``Implementation`` object sent as ``serverInfo``."""
+        self.tools: dict[str, Tool] = {}
+        self.resources: dict[str, Resource] = {}
+        self.templates: dict[str, ResourceTemplate] = {}
+        self.prompts: dict[str, Prompt] = {}
+        self.completers: dict[tuple[str, str, str], Completer] = {}
+        self.revision = 0
+        """Bumped on every registration, so caches built from the lists know they are stale."""
+
+    def _changed(self) -> None:
+        self.revision += 1
+
+    @overload
+    def tool(self, fn: F) -> F: ...
+
+    @overload
+    def tool(
+        self,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def tool(
+        self,
+        fn: F | None = None,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> F | Callable[[F], F]:
+        """Register a tool: bare ``@server.tool`` or ``@server.tool(name=..., annotations=...)``.
+
+        The docstring is the description, type hints the ``inputSchema``; the return annotation
+        gives an ``outputSchema`` unless it is text or content blocks.
+        """
+
+        def register(fn: F) -> F:
+            tool_name = name or fn.__name__
+            signature = inspect_parameters(fn, Context)
+            output = inspect_output(fn)
+            definition = _definition(
+                name=tool_name,
+                title=title,
+                description=_describe(fn, description),
+                inputSchema=signature.schema,
+                outputSchema=output.schema if output else None,
+                annotations=annotations,
+                _meta=meta,
+            )
+            self.tools[tool_name] = Tool(tool_name, fn, is_async(fn), signature, output, definition)
+            self._changed()
+            return fn
+
+        return register(fn) if fn is not None else register
+
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        annotations: dict[str, Any] | None = None,
+    ) -> Callable[[F], F]:
+        """Register a resource at a fixed URI, or a template when ``uri`` has ``{variables}`` (RFC 6570).
+
+        A template's variables are passed to the function's parameters of the same names.
+        """
+
+        def register(fn: F) -> F:
+            signature = inspect_parameters(fn, Context)
+            fields = {
+                "name": name or fn.__name__,
+                "title": title,
+                "description": _describe(fn, description),
+                "mimeType": mime_type,
+                "annotations": annotations,
+            }
+            if "{" in uri:
+                template = UriTemplate(uri)
+                missing = set(signature.schema.get("required", ())) - set(template.variables)
+                if missing:
+                    raise TypeError(f"{fn.__qualname__}: parameters {sorted(missing)} are not in {uri!r}")
+                definition = _definition(uriTemplate=uri, **fields)
+                record = Resource(uri, fn, is_async(fn), signature, mime_type, definition)
+                self.templates[uri] = ResourceTemplate(template, record)
+            else:
+                definition = _definition(uri=uri, **fields)
+                self.resources[uri] = Resource(uri, fn, is_async(fn), signature, mime_type, definition)
+            self._changed()
+            return fn
+
+        return register
+
+    @overload
+    def prompt(self, fn: F) -> F: ...
+
+    @overload
+    def prompt(
+        self, *, name: str | None = None, title: str | None = None, description: str | None = None
+    ) -> Callable[[F], F]: ...
+
+    def prompt(
+        self,
+        fn: F | None = None,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> F | Callable[[F], F]:
+        """Register a prompt; its parameters are the prompt's arguments (required when they have no default)."""
+
+        def register(fn: F) -> F:
+            prompt_name = name or fn.__name__
+            signature = inspect_parameters(fn, Context)
+            text = _describe(fn, description)
+            definition = _definition(
+                name=prompt_name, title=title, description=text, arguments=prompt_arguments(signature)
+            )
+            self.prompts[prompt_name] = Prompt(prompt_name, fn, is_async(fn), signature, text, definition)
+            self._changed()
+            return fn
+
+        return register(fn) if fn is not None else register
+
+    def completion(
+        self, *, argument: str, prompt: str | None = None, resource_template: str | None = None
+    ) -> Callable[[F], F]:
+        """Register the completer of one argument of a prompt or one variable of a resource template.
+
+        The function receives the partial value and the other arguments already filled in, and
+        returns candidates; the first 100 are sent.
+        """
+        if (prompt is None) == (resource_template is None):
+            raise TypeError("completion() needs exactly one of prompt= or resource_template=")
+        key = ("ref/prompt", prompt, argument) if prompt is not None else ("ref/resource", resource_template, argument)
+
+        def register(fn: F) -> F:
+            self.completers[key] = fn  # type: ignore[index]
+            self._changed()
+            return fn
+
+        return register

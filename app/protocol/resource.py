@@ -1,0 +1,61 @@
+"""Registered resources (fixed URIs) and resource templates, and how a read becomes ``contents``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from app.protocol.content import EmbeddedResource, resource_contents, to_json_text
+from app.protocol.context import Context
+from app.protocol.errors import InvalidParams
+from app.protocol.invoke import describe_validation_error, invoke
+from app.protocol.schema import Signature
+from app.protocol.uri_template import UriTemplate
+
+
+def to_contents(uri: str, value: Any, mime_type: str | None) -> list[dict[str, Any]]:
+    """What a resource function returned, as ``resources/read`` contents."""
+    if isinstance(value, EmbeddedResource):
+        return [value.to_wire()["resource"]]
+    if isinstance(value, list) and all(isinstance(item, EmbeddedResource) for item in value):
+        return [item.to_wire()["resource"] for item in value]
+    if isinstance(value, bytes):
+        return [resource_contents(uri, None, value, mime_type or "application/octet-stream")]
+    if isinstance(value, str):
+        return [resource_contents(uri, value, None, mime_type or "text/plain")]
+    return [resource_contents(uri, to_json_text(value), None, mime_type or "application/json")]
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    uri: str
+    fn: Callable[..., Any]
+    asynchronous: bool
+    signature: Signature
+    mime_type: str | None
+    definition: dict[str, Any]
+
+    async def read(self, uri: str, ctx: Context, variables: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Call the function with the template's variables (checked and converted by its type hints)."""
+        try:
+            kwargs = self.signature.validate(variables or {})
+        except pydantic.ValidationError as exc:
+            raise InvalidParams(f"Invalid resource URI {uri!r}: {describe_validation_error(exc)}") from exc
+        if self.signature.context_param is not None:
+            kwargs[self.signature.context_param] = ctx
+        return to_contents(uri, await invoke(self.fn, self.asynchronous, kwargs), self.mime_type)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceTemplate:
+    template: UriTemplate
+    resource: Resource
+    """The function behind the template; its ``uri`` is the template text."""
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        """The ``ResourceTemplate`` object ``resources/templates/list`` sends."""
+        return self.resource.definition

@@ -1,0 +1,345 @@
+"""The MCP endpoint (Streamable HTTP): one pure-ASGI callable for every protocol era.
+
+A POST is read and parsed once, classified by era from its headers and ``_meta``, checked, and handed
+to the engine. Everything that can end in a 4xx is decided before the first byte of a reply is sent.
+The reply is one JSON body unless the call emits a notification (progress, a log message) or stays
+silent past the keep-alive interval: then it becomes an SSE stream that the final response ends.
+No per-client state is kept between requests, so any worker of any replica can answer any request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+from typing import Any
+
+import orjson
+from starlette.types import Receive, Scope, Send
+
+from app.protocol.dispatch import Engine
+from app.protocol.errors import (
+    HeaderMismatch,
+    InternalError,
+    InvalidParams,
+    InvalidRequest,
+    MCPError,
+    MethodNotFound,
+    ParseError,
+    UnsupportedProtocolVersion,
+)
+from app.protocol.messages import Kind, classify, error_response, request_id_of, result_response
+from app.protocol.versions import (
+    DEFAULT_LEGACY_VERSION,
+    LEGACY_VERSIONS,
+    META_CLIENT_CAPABILITIES,
+    META_PROTOCOL_VERSION,
+    MODERN_VERSION,
+    SUPPORTED_VERSIONS,
+    Era,
+)
+from app.security import AllowList
+from app.transport import sse
+
+logger = logging.getLogger("app.transport")
+
+_JSON = b"application/json"
+_SSE = b"text/event-stream"
+_NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+"""Which ``params`` field the ``Mcp-Name`` header mirrors, per method."""
+_MODERN_STATUS = {-32700: 400, -32600: 400, -32601: 404, -32602: 400, -32020: 400, -32021: 400, -32022: 400}
+"""2026-07-28 gives errors HTTP statuses; handshake-era clients expect 200 for handler errors."""
+
+
+class Rejection(Exception):
+    """An HTTP-level refusal decided before the body is handed to the engine."""
+
+    def __init__(self, status: int, error: MCPError | None, era: Era = Era.LEGACY, request_id: Any = None) -> None:
+        self.status = status
+        self.error = error
+        self.era = era
+        self.request_id = request_id
+
+
+def _accepts(accept: bytes | None, media_type: bytes) -> bool:
+    if accept is None:
+        return False
+    return media_type in accept or b"*/*" in accept or (media_type.split(b"/")[0] + b"/*") in accept
+
+
+def _decode_header(value: bytes) -> str:
+    """Header values are ASCII, or ``=?base64?...?=`` for UTF-8 text (2026-07-28, ``Mcp-Name``)."""
+    text = value.decode("latin-1")
+    if text.startswith("=?base64?") and text.endswith("?="):
+        try:
+            return base64.b64decode(text[9:-2], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise HeaderMismatch("Mcp-Name is not valid base64-encoded UTF-8") from None
+    return text
+
+
+class MCPEndpoint:
+    """The ASGI app mounted at the MCP path (``/mcp`` by default)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        allowed_hosts: AllowList | None,
+        allowed_origins: AllowList,
+        max_body_size: int,
+        json_response: bool,
+        keepalive_seconds: float,
+    ) -> None:
+        self.engine = engine
+        self.allowed_hosts = allowed_hosts
+        self.allowed_origins = allowed_origins
+        self.max_body_size = max_body_size
+        self.json_response = json_response
+        self.keepalive_seconds = keepalive_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            if scope["method"] == "POST":
+                await self._post(scope, receive, send)
+            else:
+                for name, value in scope["headers"]:
+                    self._check_caller(name, value)
+                await _respond(send, 405, b"", [(b"allow", b"POST")])
+        except Rejection as rejection:
+            await _reject(send, rejection)
+
+    def _check_caller(self, name: bytes, value: bytes) -> None:
+        """The DNS-rebinding guard: a browser page on another site must not reach a local server."""
+        if name == b"host":
+            if self.allowed_hosts is not None and not self.allowed_hosts.allows(value):
+                raise Rejection(421, InvalidRequest("Host not allowed"))
+        elif name == b"origin" and not self.allowed_origins.allows(value):
+            raise Rejection(403, InvalidRequest("Origin not allowed"))
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
+        accept = content_type = version = mcp_method = mcp_name = None
+        duplicated = False
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"mcp-protocol-version":
+                duplicated |= version is not None
+                version = value
+            elif name == b"mcp-method":
+                duplicated |= mcp_method is not None
+                mcp_method = value
+            elif name == b"mcp-name":
+                duplicated |= mcp_name is not None
+                mcp_name = value
+            elif name == b"content-length" and int(value) > self.max_body_size:
+                raise Rejection(413, InvalidRequest("Request body too large"))
+            elif name == b"host" or name == b"origin":
+                self._check_caller(name, value)
+
+        stream_ok = not self.json_response and _accepts(accept, _SSE)
+        if not _accepts(accept, _JSON) or not (self.json_response or stream_ok):
+            raise Rejection(406, InvalidRequest("Accept must list application/json and text/event-stream"))
+        if content_type is None or not content_type.lower().startswith(_JSON):
+            raise Rejection(415, InvalidRequest("Content-Type must be application/json"))
+
+        body = await self._read_body(receive)
+        try:
+            message = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise Rejection(400, ParseError("Parse error: the body is not valid JSON")) from None
+        try:
+            kind = classify(message)
+        except InvalidRequest as exc:
+            raise Rejection(400, exc, request_id=request_id_of(message)) from None
+
+        params = message.get("params") or {}
+        era, protocol_version = self._era(version, params, message.get("id"), duplicated)
+        if kind is not Kind.REQUEST:
+            if kind is Kind.RESPONSE and era is Era.MODERN:
+                raise Rejection(400, InvalidRequest("2026-07-28 clients must not send responses"), era)
+            await _respond(send, 202, b"")
+            return
+
+        request_id = message["id"]
+        method = message["method"]
+        if era is Era.MODERN:
+            self._check_modern(params, method, mcp_method, mcp_name, request_id)
+        try:
+            handler = self.engine.handler(era, method)
+        except MethodNotFound as exc:
+            if era is Era.MODERN:
+                raise Rejection(404, exc, era, request_id) from None
+            await _respond_json(send, 200, error_response(request_id, exc, era))
+            return
+
+        reply = Reply(send, self.keepalive_seconds) if stream_ok else None
+        ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
+        if reply is not None:
+            reply.arm()
+        try:
+            response = result_response(request_id, await self.engine.handle(handler, params, ctx))
+            status = 200
+        except MCPError as exc:
+            response = error_response(request_id, exc, era)
+            status = _MODERN_STATUS.get(exc.code, 200) if era is Era.MODERN else 200
+        except Exception:
+            logger.exception("%s failed", method)
+            response = error_response(request_id, InternalError("Internal error"), era)
+            status = 200
+        if reply is not None and reply.finish():
+            await reply.write(sse.event(orjson.dumps(response)), final=True)
+        else:
+            await _respond_json(send, status, response)
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        message = await receive()
+        body: bytes = message.get("body", b"")
+        if message.get("more_body", False):
+            chunks = [body]
+            size = len(body)
+            while message.get("more_body", False):
+                message = await receive()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body_size:
+                    raise Rejection(413, InvalidRequest("Request body too large"))
+                chunks.append(chunk)
+            body = b"".join(chunks)
+        if len(body) > self.max_body_size:
+            raise Rejection(413, InvalidRequest("Request body too large"))
+        return body
+
+    @staticmethod
+    def _era(version: bytes | None, params: dict[str, Any], request_id: Any, duplicated: bool) -> tuple[Era, str]:
+        """Which era a message speaks, from the version header and ``_meta`` (they must agree)."""
+        meta = params.get("_meta")
+        meta_version = meta.get(META_PROTOCOL_VERSION) if isinstance(meta, dict) else None
+        if duplicated:
+            raise Rejection(400, HeaderMismatch("A routing header is repeated"), Era.MODERN, request_id)
+        if version is None:
+            if meta_version is not None:
+                mismatch = HeaderMismatch("The MCP-Protocol-Version header is required with per-request _meta")
+                raise Rejection(400, mismatch, Era.MODERN, request_id)
+            return Era.LEGACY, DEFAULT_LEGACY_VERSION
+        header = version.decode("latin-1")
+        if meta_version is not None and meta_version != header:
+            mismatch = HeaderMismatch(f"MCP-Protocol-Version {header!r} does not match _meta ({meta_version!r})")
+            raise Rejection(400, mismatch, Era.MODERN, request_id)
+        if header in LEGACY_VERSIONS:
+            return Era.LEGACY, header
+        if header == MODERN_VERSION:
+            return Era.MODERN, header
+        unsupported = UnsupportedProtocolVersion(
+            f"Unsupported protocol version: {header}", data={"supported": list(SUPPORTED_VERSIONS), "requested": header}
+        )
+        raise Rejection(400, unsupported, Era.MODERN, request_id)
+
+    @staticmethod
+    def _check_modern(
+        params: dict[str, Any], method: str, mcp_method: bytes | None, mcp_name: bytes | None, request_id: Any
+    ) -> None:
+        """2026-07-28 requests carry their capabilities in ``_meta`` and mirror method and name in headers."""
+        meta = params.get("_meta")
+        if not isinstance(meta, dict) or not isinstance(meta.get(META_CLIENT_CAPABILITIES), dict):
+            missing = InvalidParams(f"params._meta must carry {META_PROTOCOL_VERSION} and {META_CLIENT_CAPABILITIES}")
+            raise Rejection(400, missing, Era.MODERN, request_id)
+        if mcp_method is None or mcp_method.decode("latin-1") != method:
+            raise Rejection(
+                400, HeaderMismatch("Mcp-Method header missing or not the body's method"), Era.MODERN, request_id
+            )
+        field = _NAME_PARAM.get(method)
+        if field is not None:
+            try:
+                matches = mcp_name is not None and _decode_header(mcp_name) == params.get(field)
+            except HeaderMismatch as exc:
+                raise Rejection(400, exc, Era.MODERN, request_id) from None
+            if not matches:
+                mismatch = HeaderMismatch(f"Mcp-Name header missing or not params.{field}")
+                raise Rejection(400, mismatch, Era.MODERN, request_id)
+
+
+class Reply:
+    """One POST's answer: nothing is sent until the result is known, or until something must stream.
+
+    The first notification (or a keep-alive, when the call stays silent) turns the reply into an SSE
+    stream; from then on writes are serialised by a lock, since keep-alives come from a timer task.
+    """
+
+    __slots__ = ("_closed", "_keepalive", "_lock", "_seconds", "_timer", "send", "streaming")
+
+    def __init__(self, send: Send, keepalive_seconds: float) -> None:
+        self.send = send
+        self.streaming = False
+        self._seconds = keepalive_seconds
+        self._closed = False
+        self._lock: asyncio.Lock | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._keepalive: asyncio.Task[None] | None = None
+
+    def arm(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(self._seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._keepalive = asyncio.get_running_loop().create_task(self._send_keepalive())
+
+    async def _send_keepalive(self) -> None:
+        await self.write(sse.KEEPALIVE)
+        if not self._closed:
+            self.arm()
+
+    async def emit(self, message: dict[str, Any]) -> None:
+        await self.write(sse.event(orjson.dumps(message)))
+
+    async def write(self, chunk: bytes, *, final: bool = False) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._closed and not final:
+                return
+            if not self.streaming:
+                self.streaming = True
+                await self.send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
+            await self.send({"type": "http.response.body", "body": chunk, "more_body": not final})
+
+    def finish(self) -> bool:
+        """Stop keep-alives; true when the reply already streams and so must end with an SSE event."""
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+        return self.streaming
+
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    head = [(b"content-length", str(len(body)).encode()), *(headers or ())]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _respond_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = orjson.dumps(payload)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _reject(send: Send, rejection: Rejection) -> None:
+    if rejection.error is None:
+        await _respond(send, rejection.status, b"")
+    else:
+        await _respond_json(
+            send, rejection.status, error_response(rejection.request_id, rejection.error, rejection.era)
+        )

@@ -1,0 +1,97 @@
+"""Newline-delimited JSON-RPC over stdin/stdout, for clients that launch the server as a subprocess.
+
+A stdio connection is one client, so the handshake-era version negotiated by ``initialize`` is
+remembered for the connection; 2026-07-28 messages carry their own version in ``_meta`` as on HTTP.
+Requests run concurrently; every write to stdout is one whole line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any, BinaryIO
+
+import orjson
+
+from app.protocol.dispatch import Engine
+from app.protocol.errors import InternalError, InvalidParams, InvalidRequest, MCPError, ParseError
+from app.protocol.messages import Kind, classify, error_response, request_id_of, result_response
+from app.protocol.versions import (
+    DEFAULT_LEGACY_VERSION,
+    META_CLIENT_CAPABILITIES,
+    META_PROTOCOL_VERSION,
+    MODERN_VERSION,
+    Era,
+    negotiate_legacy,
+)
+
+logger = logging.getLogger("app.transport")
+
+
+class StdioSession:
+    """One client on a pair of streams."""
+
+    def __init__(self, engine: Engine, output: BinaryIO) -> None:
+        self.engine = engine
+        self.output = output
+        self.legacy_version = DEFAULT_LEGACY_VERSION
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def write(self, message: dict[str, Any]) -> None:
+        """One whole line per message; a blocking write is fine for a pipe read by one client."""
+        self.output.write(orjson.dumps(message) + b"\n")
+        self.output.flush()
+
+    async def receive(self, line: bytes) -> None:
+        try:
+            message = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            await self.write(error_response(None, ParseError("Parse error"), Era.LEGACY))
+            return
+        try:
+            kind = classify(message)
+        except MCPError as exc:
+            await self.write(error_response(request_id_of(message), exc, Era.LEGACY))
+            return
+        if kind is Kind.REQUEST:
+            task = asyncio.create_task(self.answer(message))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def answer(self, message: dict[str, Any]) -> None:
+        params = message.get("params") or {}
+        meta = params.get("_meta")
+        modern = isinstance(meta, dict) and meta.get(META_PROTOCOL_VERSION) == MODERN_VERSION
+        era, version = (Era.MODERN, MODERN_VERSION) if modern else (Era.LEGACY, self.legacy_version)
+        try:
+            if modern and not isinstance(meta.get(META_CLIENT_CAPABILITIES), dict):  # type: ignore[union-attr]
+                raise InvalidParams(f"params._meta must carry {META_CLIENT_CAPABILITIES}")
+            handler = self.engine.handler(era, message["method"])
+            ctx = self.engine.context(message, params, era, version, self.write)
+            result = await self.engine.handle(handler, params, ctx)
+            if message["method"] == "initialize":
+                self.legacy_version = negotiate_legacy(params.get("protocolVersion"))
+            response = result_response(message["id"], result)
+        except MCPError as exc:
+            response = error_response(message["id"], exc, era)
+        except Exception:
+            logger.exception("%s failed", message["method"])
+            response = error_response(message["id"], InternalError("Internal error"), era)
+        await self.write(response)
+
+
+async def serve_stdio(engine: Engine, line_limit: int) -> None:
+    """Serve until stdin closes; ``line_limit`` bounds one message, like the HTTP body limit.
+
+    Lines are read in a thread: it works for pipes, files and terminals alike.
+    """
+    session = StdioSession(engine, sys.stdout.buffer)
+    while line := await asyncio.to_thread(sys.stdin.buffer.readline, line_limit + 1):
+        if len(line) > line_limit:
+            await session.write(error_response(None, InvalidRequest("Message too large"), Era.LEGACY))
+            break
+        if line.strip():
+            await session.receive(line)
+    if session.tasks:
+        await asyncio.gather(*session.tasks, return_exceptions=True)

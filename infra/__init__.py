@@ -1,0 +1,1 @@
+"""Deployment pieces that are code: the local multi-replica rig (infra.sim)."""

@@ -1,0 +1,175 @@
+"""One run's figures as a terminal table, as results.md (quoted by the README) and as results.json."""
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from infra.bench.load import LOAD_CPU
+from infra.bench.measure import Memory, Plan, Result
+from infra.bench.peers import Role
+from infra.bench.process import SERVER_CPU
+from infra.bench.targets import Verdict, find
+from infra.bench.workloads import BY_NAME
+
+_HEADER = (
+    "workload",
+    "server",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "CPU us/req",
+    "RSS MiB",
+    "ours/FastMCP",
+    "ours/echo",
+    "busy srv/wrk",
+    "valid",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything one benchmark run produced."""
+
+    date: str
+    machine: str
+    versions: dict[str, str]
+    plan: Plan
+    results: list[Result]
+    cold_starts: dict[str, float]
+    memory: Memory | None
+    verdicts: list[Verdict]
+
+
+def _ratio(results: Sequence[Result], result: Result, role: Role) -> str:
+    """Ours over ``role`` on the same workload and worker count, shown on our row only."""
+    if result.role != Role.OURS.value:
+        return ""
+    other = find(results, BY_NAME[result.workload], role, result.workers)
+    return "n/a" if other is None else f"{result.median.rps / other.median.rps:.2f}x"
+
+
+def _rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
+    rows = []
+    for r in results:
+        title = BY_NAME[r.workload].title
+        m = r.median
+        rows.append(
+            (
+                title if r.workers == 1 else f"{title}, gunicorn {r.workers} workers",
+                r.peer,
+                f"{m.rps:,.0f}",
+                f"{m.p50_ms:.2f}",
+                f"{m.p99_ms:.2f}",
+                f"{m.cpu_us:,.0f}",
+                f"{m.rss_mib:.1f}",
+                _ratio(results, r, Role.FASTMCP),
+                _ratio(results, r, Role.CEILING),
+                f"{m.server_busy:.0%}/{m.client_busy:.0%}",
+                "yes" if r.valid else "NO",
+            )
+        )
+    return rows
+
+
+def _method(plan: Plan) -> str:
+    return (
+        f"One uvicorn worker per server (uvloop, httptools) pinned to CPU {SERVER_CPU}; wrk (1 thread, "
+        f"{plan.connections} connections) pinned to CPU {LOAD_CPU}. A {plan.warmup} s warm-up run each, then "
+        f"{plan.rounds} rounds of {plan.duration} s driving the servers in turn; medians shown. Only correct "
+        "answers count (200, expected content type and body). CPU per request is the server's user+system "
+        "time over the run divided by its correct answers; RSS is read after the run; busy is the share of "
+        "one core the server and wrk used. Gunicorn rows: 2 workers, nothing pinned."
+    )
+
+
+def _problems(run: Run) -> list[str]:
+    found = [f"{r.peer} on {r.workload}: {r.problem}" for r in run.results if r.problem]
+    if run.memory is not None and run.memory.problem:
+        found.append(f"memory run: {run.memory.problem}")
+    return found
+
+
+def text(run: Run) -> str:
+    """Aligned columns for the terminal."""
+    rows = [_HEADER, *_rows(run.results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines += ["", "cold start (spawn to first correct tools/call):"]
+    lines += [f"  {peer}: {seconds:.2f} s" for peer, seconds in run.cold_starts.items()]
+    if run.memory is not None:
+        m = run.memory
+        lines.append(f"memory: {m.before_mib:.1f} -> {m.after_mib:.1f} MiB over {m.requests:,} tools/calls")
+    lines += ["", "targets:", *(f"  {v.describe()}" for v in run.verdicts)]
+    lines += [f"INVALID: {problem}" for problem in _problems(run)]
+    return "\n".join(lines)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def markdown(run: Run) -> str:
+    """results.md: the figures plus what they were measured on, self-contained for the README."""
+    versions = ", ".join(f"{name} {version}" for name, version in run.versions.items())
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (`python -m infra.bench`) on {run.date}. Only ratios within one run "
+        "compare; absolute figures drift between runs and machines.",
+        "",
+        f"- Machine: {run.machine}",
+        f"- Versions: {versions}",
+        f"- Method: {_method(run.plan)}",
+        "",
+        "## Throughput and cost per request",
+        "",
+        *_table(_HEADER, _rows(run.results)),
+        "",
+        "## Cold start and memory",
+        "",
+        *_table(
+            ("server", "cold start s"),
+            [(peer, f"{seconds:.2f}") for peer, seconds in run.cold_starts.items()],
+        ),
+    ]
+    if run.memory is not None:
+        m = run.memory
+        lines += [
+            "",
+            f"Our RSS over {m.requests:,} tools/calls on one warm worker: {m.before_mib:.1f} MiB before, "
+            f"{m.after_mib:.1f} MiB after ({m.growth_mib:+.1f} MiB).",
+        ]
+    verdicts = [(v.status, v.target, v.measured()) for v in run.verdicts]
+    lines += ["", "## Targets", "", *_table(("status", "target", "measured"), verdicts)]
+    lines += [f"- INVALID: {problem}" for problem in _problems(run)]
+    return "\n".join(lines) + "\n"
+
+
+def _json(run: Run) -> dict[str, Any]:
+    return {
+        "date": run.date,
+        "machine": run.machine,
+        "versions": run.versions,
+        "plan": asdict(run.plan),
+        "results": [asdict(r) | {"valid": r.valid} for r in run.results],
+        "cold_start_s": run.cold_starts,
+        "memory": None if run.memory is None else asdict(run.memory) | {"growth_mib": run.memory.growth_mib},
+        "targets": [asdict(v) | {"status": v.status} for v in run.verdicts],
+    }
+
+
+def write(run: Run, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.md").write_text(markdown(run))
+    (directory / "results.json").write_bytes(orjson.dumps(_json(run), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def invalid(run: Run) -> bool:
+    return bool(_problems(run))
