@@ -9,15 +9,24 @@ from __future__ import annotations
 import importlib
 import logging
 
+import orjson
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from app.events.memory import MemoryEventStore
+from app.events.redis_store import RedisEventStore, connect
+from app.events.store import EventStore
 from app.health import Health
+from app.lifecycle import lifespan
 from app.protocol import MCPServer
 from app.protocol.dispatch import Engine
+from app.protocol.errors import InternalError
+from app.protocol.messages import error_response
+from app.protocol.versions import Era
 from app.security import AllowList
 from app.settings import Settings, load_settings
 from app.transport.http import MCPEndpoint
+from app.transport.reply import ReplyOptions
 
 logger = logging.getLogger("app")
 
@@ -44,17 +53,41 @@ def create_engine(server: MCPServer, settings: Settings) -> Engine:
     )
 
 
-def create_endpoint(server: MCPServer, settings: Settings) -> MCPEndpoint:
+def _orphan_message(request_id: str | int) -> bytes:
+    error = InternalError("The worker running this request stopped before it finished; send it again")
+    return orjson.dumps(error_response(request_id, error, Era.LEGACY))
+
+
+def create_store(settings: Settings) -> EventStore:
+    """The EventStore ``FASTMCP_EVENT_STORE`` names. Connections open lazily, after any fork."""
+    if settings.event_store == "redis":
+        return RedisEventStore(
+            connect(settings.redis_url.get_secret_value()),
+            key_prefix=settings.redis_key_prefix,
+            max_events=settings.event_store_max_events,
+            ttl_seconds=settings.event_store_ttl_seconds,
+            orphan_message=_orphan_message,
+        )
+    return MemoryEventStore(max_events=settings.event_store_max_events, ttl_seconds=settings.event_store_ttl_seconds)
+
+
+def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | None = None) -> MCPEndpoint:
     """The bare MCP endpoint: an ASGI app to route or mount in another application."""
-    engine = create_engine(server, settings)
+    replies = ReplyOptions(
+        store or create_store(settings),
+        keepalive_seconds=settings.sse_keepalive_seconds,
+        retry_ms=settings.sse_retry_ms,
+        close_after_seconds=settings.sse_close_after_seconds,
+        reply_timeout_seconds=settings.client_reply_timeout_seconds,
+    )
     hosts = settings.http_allowed_hosts
     return MCPEndpoint(
-        engine,
+        create_engine(server, settings),
         allowed_hosts=None if "*" in hosts else AllowList(hosts),
         allowed_origins=AllowList(settings.http_allowed_origins),
         max_body_size=settings.max_request_body_size,
         json_response=settings.json_response,
-        keepalive_seconds=settings.sse_keepalive_seconds,
+        replies=replies,
     )
 
 
@@ -63,12 +96,13 @@ def create_app(settings: Settings | None = None, server: MCPServer | None = None
     settings = settings or load_settings()
     server = server or load_server(settings.server)
     health = Health()
+    endpoint = create_endpoint(server, settings)
     routes = [
-        Route(settings.streamable_http_path, create_endpoint(server, settings)),
+        Route(settings.streamable_http_path, endpoint),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=lifespan(settings, health, endpoint.replies))
     app.state.health = health
     app.state.server = server
     return app

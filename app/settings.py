@@ -66,8 +66,13 @@ class Settings(BaseSettings):
     """The ``retry`` hint sent to 2025-11-25 clients before the server closes a stream."""
     sse_close_after_seconds: float | None = Field(None, gt=0)
     """Close long legacy SSE streams after this long; the client resumes with ``Last-Event-ID``."""
+    client_reply_timeout_seconds: float = Field(300.0, gt=0)
+    """How long a tool waits for the client's answer to sampling or elicitation."""
     drain_delay_seconds: float = Field(0.0, ge=0)
     """After SIGTERM, keep serving this long with ``/readyz`` failing, so balancers stop sending first."""
+
+    web_concurrency: int = Field(1, ge=1, validation_alias="WEB_CONCURRENCY")
+    """Workers per instance (gunicorn and uvicorn read the same variable); only used for start-up checks."""
 
     @field_validator("log_level", mode="before")
     @classmethod

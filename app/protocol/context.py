@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from app.protocol.errors import ToolError
 from app.protocol.messages import notification
 from app.protocol.versions import Era
 
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
 
 Message = dict[str, Any]
 Emit = Callable[[Message], Awaitable[None]]
-"""Sends one JSON-RPC notification (or server-to-client request) to the client of this request."""
+"""Sends one JSON-RPC notification to the client of this request."""
+Request = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+"""Sends a server-to-client request about this request and returns the client's result."""
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
 LOG_LEVELS: dict[str, int] = {
@@ -34,6 +37,7 @@ class Context:
     __slots__ = (
         "_emit",
         "_log_threshold",
+        "_request",
         "client_capabilities",
         "era",
         "meta",
@@ -69,6 +73,11 @@ class Context:
         self.progress_token = meta.get("progressToken")
         self._log_threshold = LOG_LEVELS.get(log_level) if log_level is not None else None
         self._emit = emit
+        self._request: Request | None = None
+
+    def bind_requests(self, request: Request) -> None:
+        """Called by transports that can carry server-to-client requests for this call."""
+        self._request = request
 
     @property
     def can_stream(self) -> bool:
@@ -100,6 +109,39 @@ class Context:
         """Send any notification about this request; dropped when the reply cannot stream."""
         if self._emit is not None:
             await self._emit(notification(method, params))
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Ask the client something (``sampling/createMessage``, ``elicitation/create``, ``roots/list``).
+
+        Works for handshake-era clients whose reply can stream: the request goes out on this call's
+        SSE stream and the answer comes back through the event store, on whichever worker it lands.
+        """
+        if self._request is None:
+            raise ToolError(f"This request cannot carry {method}: the client reply is JSON-only or 2026-07-28")
+        return await self._request(method, params)
+
+    async def sample(
+        self,
+        messages: str | list[dict[str, Any]],
+        *,
+        max_tokens: int,
+        system_prompt: str | None = None,
+        temperature: float | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Ask the client's model for a completion; returns the ``CreateMessageResult``."""
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
+        params: dict[str, Any] = {"messages": messages, "maxTokens": max_tokens, **extra}
+        if system_prompt is not None:
+            params["systemPrompt"] = system_prompt
+        if temperature is not None:
+            params["temperature"] = temperature
+        return await self.request("sampling/createMessage", params)
+
+    async def elicit(self, message: str, requested_schema: dict[str, Any]) -> dict[str, Any]:
+        """Ask the user for structured input through the client; returns the ``ElicitResult``."""
+        return await self.request("elicitation/create", {"message": message, "requestedSchema": requested_schema})
 
     async def debug(self, data: Any, *, logger: str | None = None) -> None:
         await self.log("debug", data, logger=logger)

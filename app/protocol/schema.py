@@ -69,9 +69,7 @@ def inspect_parameters(fn: Callable[..., Any], context_type: type) -> Signature:
             raise TypeError(f"{fn.__qualname__}: *args and **kwargs cannot be described to a client")
         default = ... if parameter.default is parameter.empty else parameter.default
         fields[name] = (annotation, default)
-    model = pydantic.create_model(
-        f"{fn.__name__}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields
-    )
+    model = pydantic.create_model(f"{fn.__name__}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields)
     schema = _prune_titles(model.model_json_schema())
     schema.setdefault("properties", {})
     return Signature(model=model, schema=schema, context_param=context_param)

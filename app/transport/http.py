@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from app.events.store import StoreError
 from app.protocol.dispatch import Engine
 from app.protocol.errors import (
     HeaderMismatch,
@@ -38,9 +39,11 @@ from app.protocol.versions import (
     MODERN_VERSION,
     SUPPORTED_VERSIONS,
     Era,
+    at_least,
 )
 from app.security import AllowList
-from app.transport import sse
+from app.transport.reply import Reply, ReplyOptions
+from app.transport.resume import ResumeRejected, resume
 
 logger = logging.getLogger("app.transport")
 
@@ -48,6 +51,8 @@ _JSON = b"application/json"
 _SSE = b"text/event-stream"
 _NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 """Which ``params`` field the ``Mcp-Name`` header mirrors, per method."""
+RESUMABLE_SINCE = "2025-11-25"
+"""Older clients choke on the priming event's empty data, so only these streams get event ids."""
 _MODERN_STATUS = {-32700: 400, -32600: 400, -32601: 404, -32602: 400, -32020: 400, -32021: 400, -32022: 400}
 """2026-07-28 gives errors HTTP statuses; handshake-era clients expect 200 for handler errors."""
 
@@ -90,25 +95,38 @@ class MCPEndpoint:
         allowed_origins: AllowList,
         max_body_size: int,
         json_response: bool,
-        keepalive_seconds: float,
+        replies: ReplyOptions,
     ) -> None:
         self.engine = engine
         self.allowed_hosts = allowed_hosts
         self.allowed_origins = allowed_origins
         self.max_body_size = max_body_size
         self.json_response = json_response
-        self.keepalive_seconds = keepalive_seconds
+        self.replies = replies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             if scope["method"] == "POST":
                 await self._post(scope, receive, send)
             else:
-                for name, value in scope["headers"]:
-                    self._check_caller(name, value)
-                await _respond(send, 405, b"", [(b"allow", b"POST")])
+                await self._other(scope, receive, send)
         except Rejection as rejection:
             await _reject(send, rejection)
+
+    async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET`` with ``Last-Event-ID`` resumes a stream; anything else is 405 (no session, no GET stream)."""
+        last_event_id = None
+        for name, value in scope["headers"]:
+            self._check_caller(name, value)
+            if name == b"last-event-id":
+                last_event_id = value
+        if scope["method"] != "GET" or last_event_id is None:
+            await _respond(send, 405, b"", [(b"allow", b"GET, POST")])
+            return
+        try:
+            await resume(last_event_id, self.replies, receive, send)
+        except ResumeRejected as rejected:
+            raise Rejection(rejected.status, rejected.error) from None
 
     def _check_caller(self, name: bytes, value: bytes) -> None:
         """The DNS-rebinding guard: a browser page on another site must not reach a local server."""
@@ -158,9 +176,9 @@ class MCPEndpoint:
 
         params = message.get("params") or {}
         era, protocol_version = self._era(version, params, message.get("id"), duplicated)
+        if kind is Kind.RESPONSE:
+            await self._deliver(message, era)
         if kind is not Kind.REQUEST:
-            if kind is Kind.RESPONSE and era is Era.MODERN:
-                raise Rejection(400, InvalidRequest("2026-07-28 clients must not send responses"), era)
             await _respond(send, 202, b"")
             return
 
@@ -176,24 +194,48 @@ class MCPEndpoint:
             await _respond_json(send, 200, error_response(request_id, exc, era))
             return
 
-        reply = Reply(send, self.keepalive_seconds) if stream_ok else None
-        ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
-        if reply is not None:
+        reply = None
+        if stream_ok:
+            resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
+            reply = Reply(
+                send, receive, self.replies, request_id, resumable=resumable, cancel_on_disconnect=era is Era.MODERN
+            )
             reply.arm()
+        ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
+        if reply is not None and era is Era.LEGACY:
+            ctx.bind_requests(reply.request)
         try:
             response = result_response(request_id, await self.engine.handle(handler, params, ctx))
             status = 200
         except MCPError as exc:
             response = error_response(request_id, exc, era)
             status = _MODERN_STATUS.get(exc.code, 200) if era is Era.MODERN else 200
+        except asyncio.CancelledError:
+            if reply is None or not reply.client_gone:
+                raise
+            reply.task.uncancel()  # type: ignore[union-attr]
+            reply.finish()
+            return
         except Exception:
             logger.exception("%s failed", method)
             response = error_response(request_id, InternalError("Internal error"), era)
             status = 200
         if reply is not None and reply.finish():
-            await reply.write(sse.event(orjson.dumps(response)), final=True)
+            await reply.write(orjson.dumps(response), final=True)
         else:
             await _respond_json(send, status, response)
+
+    async def _deliver(self, message: dict[str, Any], era: Era) -> None:
+        """A client's answer to a server-to-client request: hand it to the call waiting for it."""
+        if era is Era.MODERN:
+            raise Rejection(400, InvalidRequest("2026-07-28 clients must not send responses"), era)
+        request_id = message["id"]
+        try:
+            delivered = isinstance(request_id, str) and await self.replies.store.deliver(request_id, message)
+        except StoreError as exc:
+            raise Rejection(503, InternalError(f"Cannot deliver the response now: {exc}")) from None
+        if not delivered:
+            raise Rejection(400, InvalidRequest(f"No request {request_id!r} is waiting for a response"))
 
     async def _read_body(self, receive: Receive) -> bytes:
         message = await receive()
@@ -260,59 +302,6 @@ class MCPEndpoint:
             if not matches:
                 mismatch = HeaderMismatch(f"Mcp-Name header missing or not params.{field}")
                 raise Rejection(400, mismatch, Era.MODERN, request_id)
-
-
-class Reply:
-    """One POST's answer: nothing is sent until the result is known, or until something must stream.
-
-    The first notification (or a keep-alive, when the call stays silent) turns the reply into an SSE
-    stream; from then on writes are serialised by a lock, since keep-alives come from a timer task.
-    """
-
-    __slots__ = ("_closed", "_keepalive", "_lock", "_seconds", "_timer", "send", "streaming")
-
-    def __init__(self, send: Send, keepalive_seconds: float) -> None:
-        self.send = send
-        self.streaming = False
-        self._seconds = keepalive_seconds
-        self._closed = False
-        self._lock: asyncio.Lock | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._keepalive: asyncio.Task[None] | None = None
-
-    def arm(self) -> None:
-        self._timer = asyncio.get_running_loop().call_later(self._seconds, self._fire)
-
-    def _fire(self) -> None:
-        self._keepalive = asyncio.get_running_loop().create_task(self._send_keepalive())
-
-    async def _send_keepalive(self) -> None:
-        await self.write(sse.KEEPALIVE)
-        if not self._closed:
-            self.arm()
-
-    async def emit(self, message: dict[str, Any]) -> None:
-        await self.write(sse.event(orjson.dumps(message)))
-
-    async def write(self, chunk: bytes, *, final: bool = False) -> None:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._closed and not final:
-                return
-            if not self.streaming:
-                self.streaming = True
-                await self.send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
-            await self.send({"type": "http.response.body", "body": chunk, "more_body": not final})
-
-    def finish(self) -> bool:
-        """Stop keep-alives; true when the reply already streams and so must end with an SSE event."""
-        self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-        return self.streaming
 
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]

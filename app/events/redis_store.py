@@ -1,0 +1,227 @@
+"""The Redis EventStore: every worker of every replica sees every stream (Redis Streams).
+
+Keys (``<p>`` is ``FASTMCP_REDIS_KEY_PREFIX``; the ``{...}`` part is a Redis Cluster hash tag, so
+the keys of one stream live in one slot and the Lua scripts may touch them together)::
+
+    <p>{s:<stream>}:events   STREAM  one entry per event: d=<json>, f=1 on the final one
+    <p>{s:<stream>}:meta     HASH    owner=<worker>, request=<json id>, final=<entry id> once ended
+    <p>{w:<worker>}:alive    STRING  refreshed every second while the worker lives (TTL 3 s)
+    <p>{r:<request>}:pending STRING  a call waits for the answer to server request <request>
+    <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
+
+Every key has a TTL. Streams are trimmed to about ``max_events``. A reader that finds a stream
+silent and its owner's ``alive`` key gone appends the JSON-RPC error for the request itself; the
+append script refuses a second final event, so a stream ends exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import secrets
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis import exceptions as redis_errors
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from app.events.ids import START, make_event_id
+from app.events.store import Event, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
+
+logger = logging.getLogger("app.events")
+
+HEARTBEAT_SECONDS = 1.0
+OWNER_TTL_SECONDS = 3
+_REPLY_TTL_SECONDS = 60
+
+_APPEND = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('NOSTREAM') end
+if redis.call('HEXISTS', KEYS[2], 'final') == 1 then return false end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1], 'f', ARGV[2])
+if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'final', id) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return id
+"""
+_DELIVER = """
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+"""
+
+OrphanMessage = Callable[[str | int], bytes]
+"""Builds the final JSON-RPC error for a request whose worker died."""
+
+
+class Keys:
+    """Every key name, built from the prefix in one place."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def events(self, stream_id: str) -> str:
+        return f"{self.prefix}{{s:{stream_id}}}:events"
+
+    def meta(self, stream_id: str) -> str:
+        return f"{self.prefix}{{s:{stream_id}}}:meta"
+
+    def alive(self, worker_id: str) -> str:
+        return f"{self.prefix}{{w:{worker_id}}}:alive"
+
+    def pending(self, request_id: str) -> str:
+        return f"{self.prefix}{{r:{request_id}}}:pending"
+
+    def reply(self, request_id: str) -> str:
+        return f"{self.prefix}{{r:{request_id}}}:reply"
+
+
+def connect(url: str) -> aioredis.Redis:
+    """A client with short timeouts and one retry: a stale pooled connection heals at once after an
+    outage, and a dead server costs about a second, not a hang."""
+    return aioredis.Redis.from_url(
+        url,
+        socket_connect_timeout=1.0,
+        socket_timeout=5.0,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
+        health_check_interval=30,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """The one boundary where redis-py's exceptions become ours."""
+    try:
+        yield
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError) as exc:
+        raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+    except redis_errors.RedisError as exc:
+        raise StoreError(str(exc)) from exc
+
+
+class RedisEventStore:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        key_prefix: str = "mcp:",
+        max_events: int = 10_000,
+        ttl_seconds: int = 3600,
+        orphan_message: OrphanMessage,
+    ) -> None:
+        self.client = client
+        self.keys = Keys(key_prefix)
+        self.max_events = max_events
+        self.ttl_seconds = ttl_seconds
+        self.orphan_message = orphan_message
+        self.worker_id = secrets.token_hex(8)
+        self._append = client.register_script(_APPEND)
+        self._deliver = client.register_script(_DELIVER)
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    async def _beat(self) -> None:
+        key = self.keys.alive(self.worker_id)
+        await self.client.set(key, b"1", ex=OWNER_TTL_SECONDS)
+
+    async def _keep_beating(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await self._beat()
+            except (redis_errors.RedisError, OSError) as exc:
+                logger.warning("Redis heartbeat failed: %s", exc)
+
+    async def open(self, stream_id: str, request_id: str | int) -> None:
+        async with _translated():
+            await self._beat()
+            meta = self.keys.meta(stream_id)
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.hset(meta, mapping={"owner": self.worker_id, "request": orjson.dumps(request_id)})
+                pipe.expire(meta, self.ttl_seconds)
+                await pipe.execute()
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._keep_beating())
+
+    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
+        keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]
+        args = [data, b"1" if final else b"0", self.max_events, self.ttl_seconds]
+        try:
+            async with _translated():
+                entry = await self._append(keys=keys, args=args)
+        except StoreError as exc:
+            if "NOSTREAM" in str(exc):
+                raise StreamNotFound(stream_id) from exc
+            raise
+        if entry is None:
+            raise StoreError(f"stream {stream_id} has ended")
+        return make_event_id(stream_id, entry.decode())
+
+    async def follow(self, stream_id: str, after: str, *, poll_seconds: float) -> AsyncGenerator[Event | None, None]:
+        events_key = self.keys.events(stream_id)
+        last = "0-0" if after == START else after
+        block_ms = max(1, int(poll_seconds * 1000))
+        async with _translated():
+            if not await self.client.exists(self.keys.meta(stream_id)):
+                raise StreamNotFound(stream_id)
+        while True:
+            async with _translated():
+                found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)
+            if not found:
+                await self._reap_if_orphaned(stream_id)
+                yield None
+                continue
+            for entry_id, fields in found[0][1]:
+                last = entry_id.decode()
+                final = fields.get(b"f") == b"1"
+                yield Event(make_event_id(stream_id, last), fields[b"d"], final)
+                if final:
+                    return
+
+    async def _reap_if_orphaned(self, stream_id: str) -> None:
+        """End a silent stream whose owner stopped beating with an error for its request."""
+        async with _translated():
+            meta: Any = await self.client.hgetall(self.keys.meta(stream_id))
+            if not meta:
+                raise StreamNotFound(stream_id)
+            if b"final" in meta or await self.client.exists(self.keys.alive(meta[b"owner"].decode())):
+                return
+        logger.warning("stream %s lost its worker; ending it with an error", stream_id)
+        with contextlib.suppress(StoreError):
+            await self.append(stream_id, self.orphan_message(orjson.loads(meta[b"request"])), final=True)
+
+    async def expect_reply(self, request_id: str, timeout: float) -> None:
+        async with _translated():
+            await self.client.set(self.keys.pending(request_id), b"1", ex=math.ceil(timeout) + 5)
+
+    async def deliver(self, request_id: str, message: dict[str, Any]) -> bool:
+        keys = [self.keys.pending(request_id), self.keys.reply(request_id)]
+        async with _translated():
+            return bool(await self._deliver(keys=keys, args=[orjson.dumps(message), _REPLY_TTL_SECONDS]))
+
+    async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
+        """Blocking pops in one-second slices, so the socket timeout never cuts a wait."""
+        deadline = time.monotonic() + timeout
+        key = self.keys.reply(request_id)
+        while (remaining := deadline - time.monotonic()) > 0:
+            async with _translated():
+                found: Any = await self.client.blpop([key], timeout=min(1.0, remaining))
+            if found is not None:
+                message: dict[str, Any] = orjson.loads(found[1])
+                return message
+        async with _translated():
+            await self.client.delete(self.keys.pending(request_id))
+        raise ReplyTimeout(request_id)
+
+    async def aclose(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        with contextlib.suppress(redis_errors.RedisError, OSError):
+            await self.client.delete(self.keys.alive(self.worker_id))
+        await self.client.aclose()

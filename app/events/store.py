@@ -1,0 +1,71 @@
+"""The EventStore contract: where a resumable SSE stream's events live, so any worker can replay them.
+
+A stream is opened when a 2025-11-25 reply starts streaming, receives each event as it is sent, and is
+closed by its final event (the JSON-RPC response). ``follow`` replays what came after a position and
+then waits for more until the final event: this is what a ``GET`` with ``Last-Event-ID`` serves,
+on whichever worker it lands. Implement the protocol to keep events elsewhere; ``memory`` is the
+default and the reference, ``redis`` the one for many workers and replicas.
+
+The same backend carries the back-channel: a tool's server-to-client request (sampling, elicitation)
+goes out on its stream, and the client's answer, a separate POST that may land on any worker, is
+handed to the waiting call through :meth:`EventStore.deliver` / :meth:`EventStore.wait_for_reply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class StoreError(Exception):
+    """The root of the store's errors; no backend's own exception types leave ``app.events``."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend cannot be reached or did not answer in time."""
+
+
+class StreamNotFound(StoreError):
+    """No such stream: never opened here, or expired."""
+
+
+class ReplyTimeout(StoreError):
+    """The client did not answer a server-to-client request in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_id: str
+    data: bytes
+    """One serialised JSON-RPC message."""
+    final: bool
+
+
+class EventStore(Protocol):
+    async def open(self, stream_id: str, request_id: str | int) -> None:
+        """Start a stream for the request ``request_id``, owned by this worker."""
+
+    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
+        """Store one event and return its id. A final event closes the stream; later ones are refused."""
+
+    def follow(self, stream_id: str, after: str, *, poll_seconds: float) -> AsyncGenerator[Event | None, None]:
+        """Events after position ``after``, then new ones as they come, ending with the final event.
+
+        Yields ``None`` whenever ``poll_seconds`` pass without an event, so the caller can send a
+        keep-alive or give up. Raises ``StreamNotFound`` for an unknown stream. If the worker that
+        owns the stream dies, a final JSON-RPC error is appended for it and delivered.
+        """
+
+    async def expect_reply(self, request_id: str, timeout: float) -> None:
+        """Announce that a call waits for the response to ``request_id``: call it before sending the
+        request, so an answer that arrives at once is not lost."""
+
+    async def deliver(self, request_id: str, message: dict[str, Any]) -> bool:
+        """Hand a client's response to the call waiting for it; false if nobody is waiting for it."""
+
+    async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
+        """The client's response to a request announced with ``expect_reply`` (raises ``ReplyTimeout``)."""
+
+    async def aclose(self) -> None:
+        """Release connections and background tasks."""

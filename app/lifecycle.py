@@ -1,0 +1,89 @@
+"""Start-up and shutdown of one worker: the event store's lifetime, and draining on SIGTERM.
+
+On SIGTERM (or SIGINT) a worker first marks itself draining, so ``/readyz`` fails at once, and ends
+every resumable SSE stream with a ``retry`` hint, so its clients resume on another worker while the
+calls behind those streams run on here (they keep writing to the store). After
+``drain_delay_seconds`` it hands the signal to uvicorn, which stops accepting and waits for running
+requests up to the graceful timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import signal
+from collections.abc import AsyncIterator, Callable
+from types import FrameType
+from typing import Any
+
+from app.health import Health
+from app.settings import Settings
+from app.transport.reply import ReplyOptions
+
+logger = logging.getLogger("app")
+
+SignalHandler = Callable[[int, FrameType | None], Any]
+
+
+class Drain:
+    def __init__(self, health: Health, replies: ReplyOptions, delay_seconds: float) -> None:
+        self.health = health
+        self.replies = replies
+        self.delay_seconds = delay_seconds
+        self._tasks: set[asyncio.Task[int]] = set()
+
+    def install(self) -> None:
+        """Chain our handler in front of the server's own (uvicorn's ``handle_exit``)."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(signum)
+            if callable(previous):
+                signal.signal(signum, self._handler(loop, previous))
+
+    def _handler(self, loop: asyncio.AbstractEventLoop, previous: SignalHandler) -> SignalHandler:
+        def handle(signum: int, frame: FrameType | None) -> None:
+            loop.call_soon_threadsafe(self.begin)
+            if self.delay_seconds > 0:
+                loop.call_soon_threadsafe(loop.call_later, self.delay_seconds, previous, signum, frame)
+            else:
+                previous(signum, frame)
+
+        return handle
+
+    def begin(self) -> None:
+        if self.health.draining:
+            return
+        self.health.draining = True
+        task = asyncio.get_running_loop().create_task(self.replies.close_all_for_resume())
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[int]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is None:
+            logger.info("draining: told %d streaming clients to resume elsewhere", task.result())
+
+
+def warn_if_memory_store_is_shared(settings: Settings) -> None:
+    """More than one worker with the in-process store: resumption and client answers may miss."""
+    several = settings.web_concurrency > 1 or multiprocessing.parent_process() is not None
+    if settings.event_store == "memory" and several:
+        logger.warning(
+            "FASTMCP_EVENT_STORE=memory with several workers: resumed streams and answers to sampling/"
+            "elicitation only reach the worker that started the call. Set FASTMCP_EVENT_STORE=redis."
+        )
+
+
+def lifespan(settings: Settings, health: Health, replies: ReplyOptions) -> Callable[[Any], Any]:
+    @contextlib.asynccontextmanager
+    async def run(app: Any) -> AsyncIterator[None]:
+        warn_if_memory_store_is_shared(settings)
+        Drain(health, replies, settings.drain_delay_seconds).install()
+        try:
+            yield
+        finally:
+            await replies.store.aclose()
+
+    return run

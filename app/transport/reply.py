@@ -1,0 +1,248 @@
+"""One POST's answer: a JSON body, or an SSE stream once the call has something to say before its result.
+
+Nothing is sent until the result is known, or until a notification, a server-to-client request or a
+keep-alive (the call stayed silent for ``keepalive_seconds``) must go out: then the reply commits to
+``200 text/event-stream`` and the final response ends it. Writes are serialised by a lock, because
+keep-alives and server closes come from other tasks.
+
+A *resumable* reply (2025-11-25 clients) also appends each event to the EventStore and gives it an
+id, after a priming event. The server may then close the connection on purpose (shutdown, or a
+maximum stream age): the call keeps running and keeps appending, and the client resumes with
+``GET`` + ``Last-Event-ID`` on any worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+import orjson
+from starlette.types import Receive, Send
+
+from app.events.ids import START, make_event_id, new_stream_id
+from app.events.store import EventStore, ReplyTimeout, StoreError
+from app.protocol.errors import InternalError, ToolError
+from app.transport import sse
+
+logger = logging.getLogger("app.transport")
+
+
+class Reply:
+    __slots__ = (
+        "_close_timer",
+        "_closed",
+        "_keepalive",
+        "_lock",
+        "_timer",
+        "_watcher",
+        "cancel_on_disconnect",
+        "client_gone",
+        "detached",
+        "options",
+        "receive",
+        "request_id",
+        "resumable",
+        "send",
+        "stream_id",
+        "streaming",
+        "task",
+    )
+
+    def __init__(
+        self,
+        send: Send,
+        receive: Receive,
+        options: ReplyOptions,
+        request_id: str | int,
+        *,
+        resumable: bool,
+        cancel_on_disconnect: bool,
+    ) -> None:
+        self.send = send
+        self.receive = receive
+        self.options = options
+        self.request_id = request_id
+        self.resumable = resumable
+        self.streaming = False
+        self.detached = False
+        """The server closed the connection on purpose; events now only go to the store."""
+        self.stream_id: str | None = None
+        self.cancel_on_disconnect = cancel_on_disconnect
+        """2026-07-28 treats a closed stream as cancellation; the handshake era does not (there the call
+        runs on, and its events stay resumable)."""
+        self.client_gone = False
+        self.task = asyncio.current_task()
+        self._closed = False
+        self._lock: asyncio.Lock | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._keepalive: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+
+    # -- keep-alives -------------------------------------------------------------------------
+
+    def arm(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(self.options.keepalive_seconds, self._fire)
+
+    def _fire(self) -> None:
+        self._keepalive = asyncio.get_running_loop().create_task(self._send_keepalive())
+
+    async def _send_keepalive(self) -> None:
+        async with self._locked():
+            if self._closed:
+                return
+            await self._start()
+            if not self.detached:
+                await self.send({"type": "http.response.body", "body": sse.KEEPALIVE, "more_body": True})
+        self.arm()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _locked(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def emit(self, message: dict[str, Any]) -> None:
+        """Send a notification or a server-to-client request on this reply's stream."""
+        await self.write(orjson.dumps(message), final=False)
+
+    async def write(self, data: bytes, *, final: bool) -> None:
+        async with self._locked():
+            if self._closed and not final:
+                return
+            await self._start()
+            event_id = None
+            if self.stream_id is not None:
+                try:
+                    event_id = await self.options.store.append(self.stream_id, data, final=final)
+                except StoreError as exc:
+                    logger.warning("event not stored, the client cannot resume past it: %s", exc)
+            if not self.detached:
+                await self.send(
+                    {"type": "http.response.body", "body": sse.event(data, event_id), "more_body": not final}
+                )
+
+    async def _start(self) -> None:
+        """Commit to SSE: open the stored stream (if resumable), send the headers and priming event."""
+        if self.streaming:
+            return
+        self.streaming = True
+        priming = b""
+        if self.resumable:
+            stream_id = new_stream_id()
+            try:
+                await self.options.store.open(stream_id, self.request_id)
+            except StoreError as exc:
+                logger.warning("stream not resumable, the event store failed: %s", exc)
+            else:
+                self.stream_id = stream_id
+                priming = sse.priming(make_event_id(stream_id, START), self.options.retry_ms)
+                self.options.registry.add(self)
+                if self.options.close_after_seconds is not None:
+                    loop = asyncio.get_running_loop()
+                    self._close_timer = loop.call_later(self.options.close_after_seconds, self._close_soon)
+        await self.send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
+        if priming:
+            await self.send({"type": "http.response.body", "body": priming, "more_body": True})
+        if self.cancel_on_disconnect:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while (await self.receive())["type"] != "http.disconnect":
+            pass
+        if not self._closed and self.task is not None:
+            self.client_gone = True
+            self.task.cancel()
+
+    # -- ending ------------------------------------------------------------------------------
+
+    def _close_soon(self) -> None:
+        asyncio.get_running_loop().create_task(self.close_for_resume())
+
+    async def close_for_resume(self) -> None:
+        """End the connection but not the stream: the client reconnects after ``retry`` and resumes."""
+        async with self._locked():
+            if self._closed or self.detached or self.stream_id is None:
+                return
+            self.detached = True
+            await self.send(
+                {"type": "http.response.body", "body": sse.retry(self.options.retry_ms), "more_body": False}
+            )
+
+    def finish(self) -> bool:
+        """Stop timers; true when the reply already streams and so must end with an SSE event."""
+        self._closed = True
+        for timer in (self._timer, self._close_timer):
+            if timer is not None:
+                timer.cancel()
+        for task in (self._keepalive, self._watcher):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        self.options.registry.discard(self)
+        return self.streaming
+
+    # -- server-to-client requests -----------------------------------------------------------
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send ``method`` to the client on this stream and wait for its answer, which arrives as a
+        separate POST, possibly on another worker, and reaches us through the store."""
+        store = self.options.store
+        request_id = f"s-{secrets.token_hex(16)}"
+        timeout = self.options.reply_timeout_seconds
+        try:
+            await store.expect_reply(request_id, timeout)
+            await self.emit({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+            message = await store.wait_for_reply(request_id, timeout)
+        except ReplyTimeout:
+            raise ToolError(f"The client did not answer {method} within {timeout:g} s") from None
+        except StoreError as exc:
+            raise InternalError(f"Cannot reach the client for {method}: {exc}") from exc
+        error = message.get("error")
+        if error is not None:
+            reason = error.get("message") if isinstance(error, dict) else error
+            raise ToolError(f"The client refused {method}: {reason}")
+        result: dict[str, Any] = message.get("result") or {}
+        return result
+
+
+class ReplyOptions:
+    """What every reply of one endpoint shares: settings, the store, and the set of open streams."""
+
+    __slots__ = (
+        "close_after_seconds",
+        "draining",
+        "keepalive_seconds",
+        "registry",
+        "reply_timeout_seconds",
+        "retry_ms",
+        "store",
+    )
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        keepalive_seconds: float,
+        retry_ms: int,
+        close_after_seconds: float | None,
+        reply_timeout_seconds: float,
+    ) -> None:
+        self.store = store
+        self.keepalive_seconds = keepalive_seconds
+        self.retry_ms = retry_ms
+        self.close_after_seconds = close_after_seconds
+        self.reply_timeout_seconds = reply_timeout_seconds
+        self.draining = False
+        """Set at shutdown: resumed streams end with ``retry`` too."""
+        self.registry: set[Reply] = set()
+        """Resumable replies still streaming: shutdown closes them so their clients resume elsewhere."""
+
+    async def close_all_for_resume(self) -> int:
+        self.draining = True
+        replies = list(self.registry)
+        for reply in replies:
+            await reply.close_for_resume()
+        return len(replies)

@@ -1,0 +1,39 @@
+"""Tools for the scale-out tests: long streams, silence, and server-to-client requests."""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.protocol import Context, MCPServer
+
+server = MCPServer("scaleout-tests")
+
+
+@server.tool
+async def stream(count: int, interval: float, ctx: Context) -> str:
+    """Report progress ``count`` times, ``interval`` seconds apart."""
+    for done in range(1, count + 1):
+        await asyncio.sleep(interval)
+        await ctx.report_progress(done, count, message=f"event {done}")
+    return f"streamed {count}"
+
+
+@server.tool
+async def ask(question: str, ctx: Context) -> str:
+    """Ask the client's model, through sampling, and return its answer."""
+    result = await ctx.sample(question, max_tokens=50)
+    content = result.get("content") or {}
+    return f"the model said: {content.get('text')}"
+
+
+@server.tool
+async def confirm(ctx: Context) -> str:
+    """Ask the user to confirm, through elicitation."""
+    result = await ctx.elicit("Proceed?", {"type": "object", "properties": {"ok": {"type": "boolean"}}})
+    return f"{result.get('action')}: {result.get('content')}"
+
+
+@server.tool
+async def echo(text: str) -> str:
+    """Echo the text back."""
+    return text
