@@ -1,0 +1,177 @@
+"""One contract, run against every EventStore: the in-memory one and Redis (a real server)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+
+from app.events.ids import START, new_stream_id, parse_event_id
+from app.events.memory import MemoryEventStore
+from app.events.redis_store import RedisEventStore, connect
+from app.events.store import EventStore, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
+from tests.support.redis_server import RedisServer, free_port
+
+
+def orphan(request_id: str | int) -> bytes:
+    return orjson.dumps({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": "worker died"}})
+
+
+def redis_store(url: str, prefix: str = "test:") -> RedisEventStore:
+    return RedisEventStore(connect(url), key_prefix=prefix, max_events=100, ttl_seconds=60, orphan_message=orphan)
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest, redis_server: RedisServer) -> AsyncIterator[EventStore]:
+    backend: EventStore = MemoryEventStore(max_events=100, ttl_seconds=60)
+    if request.param == "redis":
+        backend = redis_store(redis_server.url)
+    yield backend
+    await backend.aclose()
+
+
+async def collect(store: EventStore, stream_id: str, after: str) -> list[tuple[bytes, bool]]:
+    events = []
+    async for event in store.follow(stream_id, after, poll_seconds=0.2):
+        if event is not None:
+            events.append((event.data, event.final))
+    return events
+
+
+async def test_follow_replays_in_order_and_ends_with_the_final_event(store: EventStore) -> None:
+    stream = new_stream_id()
+    await store.open(stream, 1)
+    ids = [await store.append(stream, f"e{n}".encode()) for n in range(3)]
+    await store.append(stream, b"result", final=True)
+    assert await collect(store, stream, START) == [(b"e0", False), (b"e1", False), (b"e2", False), (b"result", True)]
+    _, position = parse_event_id(ids[1])  # type: ignore[misc]
+    assert await collect(store, stream, position) == [(b"e2", False), (b"result", True)]
+
+
+async def test_an_ended_stream_refuses_more_events(store: EventStore) -> None:
+    stream = new_stream_id()
+    await store.open(stream, "a")
+    await store.append(stream, b"done", final=True)
+    with pytest.raises(StoreError):
+        await store.append(stream, b"late")
+    with pytest.raises(StoreError):
+        await store.append(stream, b"second final", final=True)
+
+
+async def test_follow_waits_for_live_events(store: EventStore) -> None:
+    stream = new_stream_id()
+    await store.open(stream, 2)
+    follower = store.follow(stream, START, poll_seconds=0.2)
+    assert await anext(follower) is None  # silence is reported, so callers can send keep-alives
+
+    async def produce() -> None:
+        await asyncio.sleep(0.3)
+        await store.append(stream, b"live")
+        await store.append(stream, b"end", final=True)
+
+    producer = asyncio.create_task(produce())
+    seen = [event.data async for event in follower if event is not None]
+    await producer
+    assert seen == [b"live", b"end"]
+
+
+async def test_unknown_streams_are_not_found(store: EventStore) -> None:
+    with pytest.raises(StreamNotFound):
+        await anext(store.follow(new_stream_id(), START, poll_seconds=0.2))
+    with pytest.raises(StreamNotFound):
+        await store.append(new_stream_id(), b"x")
+
+
+async def test_a_reply_reaches_the_waiting_call(store: EventStore) -> None:
+    await store.expect_reply("s-1", 5)
+    waiting = asyncio.create_task(store.wait_for_reply("s-1", 5))
+    await asyncio.sleep(0.05)
+    assert await store.deliver("s-1", {"jsonrpc": "2.0", "id": "s-1", "result": {"ok": True}})
+    assert (await waiting)["result"] == {"ok": True}
+    assert not await store.deliver("s-1", {"jsonrpc": "2.0", "id": "s-1", "result": {}}), "delivered twice"
+
+
+async def test_a_reply_nobody_waits_for_is_refused(store: EventStore) -> None:
+    assert not await store.deliver("s-unknown", {"jsonrpc": "2.0", "id": "s-unknown", "result": {}})
+
+
+async def test_waiting_for_a_reply_times_out(store: EventStore) -> None:
+    await store.expect_reply("s-2", 0.3)
+    started = time.monotonic()
+    with pytest.raises(ReplyTimeout):
+        await store.wait_for_reply("s-2", 0.3)
+    assert time.monotonic() - started < 2
+
+
+async def test_redis_reply_crosses_workers(redis_server: RedisServer) -> None:
+    """Two stores are two workers: the answer POSTed to one reaches the call waiting on the other."""
+    waiting_worker, receiving_worker = redis_store(redis_server.url), redis_store(redis_server.url)
+    try:
+        await waiting_worker.expect_reply("s-3", 5)
+        waiting = asyncio.create_task(waiting_worker.wait_for_reply("s-3", 5))
+        assert await receiving_worker.deliver("s-3", {"jsonrpc": "2.0", "id": "s-3", "result": {"n": 3}})
+        assert (await waiting)["result"] == {"n": 3}
+    finally:
+        await waiting_worker.aclose()
+        await receiving_worker.aclose()
+
+
+async def test_redis_stream_of_a_dead_worker_ends_with_an_error(redis_server: RedisServer) -> None:
+    producer, reader = redis_store(redis_server.url), redis_store(redis_server.url)
+    stream = new_stream_id()
+    await producer.open(stream, 99)
+    await producer.append(stream, b"before death")
+    await producer.aclose()  # its heartbeat stops and its alive key goes, as when the process dies
+    try:
+        started = time.monotonic()
+        events = await collect(reader, stream, START)
+        assert events[0] == (b"before death", False)
+        final = orjson.loads(events[-1][0])
+        assert events[-1][1] and final["id"] == 99 and final["error"]["code"] == -32603
+        assert time.monotonic() - started < 5
+    finally:
+        await reader.aclose()
+
+
+async def test_redis_keys_all_expire_and_share_a_cluster_slot(redis_server: RedisServer) -> None:
+    store = redis_store(redis_server.url, prefix="ttl:")
+    try:
+        stream = new_stream_id()
+        await store.open(stream, 1)
+        await store.append(stream, b"x", final=True)
+        await store.expect_reply("s-ttl", 30)
+        keys = await store.client.keys("ttl:*")
+        assert len(keys) >= 4
+        for key in keys:
+            assert await store.client.ttl(key) > 0, f"{key!r} has no TTL"
+        tags = {key.split(b"}")[0] for key in keys if b"{s:" in key}
+        assert tags == {f"ttl:{{s:{stream}".encode()}, "a stream's keys carry one hash tag"
+    finally:
+        await store.aclose()
+
+
+async def test_redis_outage_is_a_fast_clear_error() -> None:
+    store = redis_store(f"redis://127.0.0.1:{free_port()}/0")
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable):
+        await store.open(new_stream_id(), 1)
+    assert time.monotonic() - started < 3
+    await store.aclose()
+
+
+async def test_redis_reconnects_by_itself_after_a_restart(redis_server: RedisServer) -> None:
+    store = redis_store(redis_server.url)
+    try:
+        await store.open(new_stream_id(), 1)
+        redis_server.stop()
+        with pytest.raises(StoreUnavailable):
+            await store.open(new_stream_id(), 2)
+        redis_server.start()
+        stream = new_stream_id()
+        await store.open(stream, 3)  # the pooled connection is stale: one retry heals it
+        await store.append(stream, b"after", final=True)
+    finally:
+        await store.aclose()
