@@ -37,3 +37,15 @@ async def confirm(ctx: Context) -> str:
 async def echo(text: str) -> str:
     """Echo the text back."""
     return text
+
+
+@server.resource("note://{name}", mime_type="text/plain")
+def note(name: str) -> str:
+    """A note, by name."""
+    return f"note {name}"
+
+
+@server.prompt
+def greet(name: str) -> str:
+    """Greet someone."""
+    return f"Hello {name}"
