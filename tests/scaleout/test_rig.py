@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from infra.sim import Rig
 from tests.support.sse import SSEEvent, iter_events
@@ -19,13 +17,6 @@ LEGACY = {
     "Accept": "application/json, text/event-stream",
     "MCP-Protocol-Version": "2025-11-25",
 }
-
-
-@pytest.fixture(scope="module")
-def rig() -> Iterator[Rig]:
-    env = {"GUNICORN_GRACEFUL_TIMEOUT": "20", "FASTMCP_SSE_RETRY_MS": "100"}
-    with Rig(instances=3, workers=2, server="tests.scaleout.tools:server", env=env) as running:
-        yield running
 
 
 def call(name: str, arguments: dict[str, Any], request_id: int = 1, progress: bool = True) -> dict[str, Any]:
@@ -53,7 +44,11 @@ def resume(client: httpx.Client, url: str, last_event_id: str, attempts: int = 1
 
 
 def progress_of(events: list[SSEEvent]) -> list[float]:
-    return [e.message["params"]["progress"] for e in events if e.message and e.message.get("method") == "notifications/progress"]
+    return [
+        e.message["params"]["progress"]
+        for e in events
+        if e.message and e.message.get("method") == "notifications/progress"
+    ]
 
 
 def result_of(events: list[SSEEvent]) -> dict[str, Any]:
@@ -107,7 +102,9 @@ def test_sigkill_mid_call_gives_the_resuming_client_an_error(rig: Rig) -> None:
     seen: list[SSEEvent] = []
     with httpx.Client(timeout=30) as client:
         try:
-            with client.stream("POST", direct, headers=LEGACY, json=call("stream", {"count": 50, "interval": 0.2}, 7)) as r:
+            with client.stream(
+                "POST", direct, headers=LEGACY, json=call("stream", {"count": 50, "interval": 0.2}, 7)
+            ) as r:
                 for event in iter_events(r):
                     seen.append(event)
                     if len(progress_of(seen)) == 2:
@@ -148,7 +145,9 @@ def test_redis_outage_degrades_cleanly_and_heals(rig: Rig) -> None:
         try:
             echo = client.post(rig.url, headers=LEGACY, json=call("echo", {"text": "still here"}, 11, False))
             assert echo.json()["result"]["content"][0]["text"] == "still here"
-            with client.stream("POST", rig.url, headers=LEGACY, json=call("stream", {"count": 2, "interval": 0.1})) as r:
+            with client.stream(
+                "POST", rig.url, headers=LEGACY, json=call("stream", {"count": 2, "interval": 0.1})
+            ) as r:
                 events = list(iter_events(r))
             assert progress_of(events) == [1, 2] and not any(e.id for e in events), "streams on, not resumable"
 
