@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from app.events.memory import MemoryEventStore
-from app.events.redis_store import RedisEventStore, connect
 from app.events.store import EventStore
 from app.health import Health
 from app.lifecycle import lifespan
@@ -61,6 +60,8 @@ def _orphan_message(request_id: str | int) -> bytes:
 def create_store(settings: Settings) -> EventStore:
     """The EventStore ``FASTMCP_EVENT_STORE`` names. Connections open lazily, after any fork."""
     if settings.event_store == "redis":
+        from app.events.redis_store import RedisEventStore, connect  # redis-py only where it is used
+
         return RedisEventStore(
             connect(settings.redis_url.get_secret_value()),
             key_prefix=settings.redis_key_prefix,

@@ -227,15 +227,16 @@ class MCPEndpoint:
 
     async def _deliver(self, message: dict[str, Any], era: Era) -> None:
         """A client's answer to a server-to-client request: hand it to the call waiting for it."""
+        request_id = request_id_of(message)
         if era is Era.MODERN:
-            raise Rejection(400, InvalidRequest("2026-07-28 clients must not send responses"), era)
-        request_id = message["id"]
+            raise Rejection(400, InvalidRequest("2026-07-28 clients must not send responses"), era, request_id)
         try:
             delivered = isinstance(request_id, str) and await self.replies.store.deliver(request_id, message)
         except StoreError as exc:
-            raise Rejection(503, InternalError(f"Cannot deliver the response now: {exc}")) from None
+            raise Rejection(503, InternalError(f"Cannot deliver the response now: {exc}"), era, request_id) from None
         if not delivered:
-            raise Rejection(400, InvalidRequest(f"No request {request_id!r} is waiting for a response"))
+            refused = InvalidRequest(f"No request {request_id!r} is waiting for a response")
+            raise Rejection(400, refused, era, request_id)
 
     async def _read_body(self, receive: Receive) -> bytes:
         message = await receive()
