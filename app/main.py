@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from app.events.memory import MemoryEventStore
 from app.events.store import EventStore
@@ -92,6 +94,23 @@ def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | N
     )
 
 
+class MCPApplication(Starlette):
+    """Starlette, with the MCP path answered before the middleware and the router: the endpoint
+    handles its own errors, so the two layers and a regex match per request buy it nothing."""
+
+    def __init__(self, endpoint: MCPEndpoint, path: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.endpoint = endpoint
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path:
+            scope["app"] = self
+            await self.endpoint(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, server: MCPServer | None = None) -> Starlette:
     """The whole service: the MCP endpoint at ``settings.streamable_http_path`` plus the health routes."""
     settings = settings or load_settings()
@@ -103,7 +122,8 @@ def create_app(settings: Settings | None = None, server: MCPServer | None = None
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan(settings, health, endpoint.replies))
+    app = MCPApplication(endpoint, settings.streamable_http_path, routes=routes)
+    app.router.lifespan_context = lifespan(settings, health, endpoint.replies)
     app.state.health = health
     app.state.server = server
     return app

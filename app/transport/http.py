@@ -200,7 +200,6 @@ class MCPEndpoint:
             reply = Reply(
                 send, receive, self.replies, request_id, resumable=resumable, cancel_on_disconnect=era is Era.MODERN
             )
-            reply.arm()
         ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
         if reply is not None and era is Era.LEGACY:
             ctx.bind_requests(reply.request)

@@ -5,6 +5,9 @@ keep-alive (the call stayed silent for ``keepalive_seconds``) must go out: then 
 ``200 text/event-stream`` and the final response ends it. Writes are serialised by a lock, because
 keep-alives and server closes come from other tasks.
 
+Keep-alives cost a request nothing until they are due: one task per worker looks over the open
+replies a few times per interval, instead of a timer per request.
+
 A *resumable* reply (2025-11-25 clients) also appends each event to the EventStore and gives it an
 id, after a priming event. The server may then close the connection on purpose (shutdown, or a
 maximum stream age): the call keeps running and keeps appending, and the client resumes with
@@ -40,6 +43,7 @@ class Reply:
         "cancel_on_disconnect",
         "client_gone",
         "detached",
+        "last_sent",
         "options",
         "receive",
         "request_id",
@@ -76,27 +80,19 @@ class Reply:
         self.task = asyncio.current_task()
         self._closed = False
         self._lock: asyncio.Lock | None = None
-        self._timer: asyncio.TimerHandle | None = None
         self._close_timer: asyncio.TimerHandle | None = None
-        self._keepalive: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
+        self.last_sent = options.watch(self)
 
-    # -- keep-alives -------------------------------------------------------------------------
-
-    def arm(self) -> None:
-        self._timer = asyncio.get_running_loop().call_later(self.options.keepalive_seconds, self._fire)
-
-    def _fire(self) -> None:
-        self._keepalive = asyncio.get_running_loop().create_task(self._send_keepalive())
-
-    async def _send_keepalive(self) -> None:
+    async def keepalive(self) -> None:
+        """Send an SSE comment (committing to SSE first, if the call has been silent so far)."""
         async with self._locked():
             if self._closed:
                 return
             await self._start()
             if not self.detached:
                 await self.send({"type": "http.response.body", "body": sse.KEEPALIVE, "more_body": True})
-        self.arm()
+            self.last_sent = asyncio.get_running_loop().time()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -175,12 +171,11 @@ class Reply:
     def finish(self) -> bool:
         """Stop timers; true when the reply already streams and so must end with an SSE event."""
         self._closed = True
-        for timer in (self._timer, self._close_timer):
-            if timer is not None:
-                timer.cancel()
-        for task in (self._keepalive, self._watcher):
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self.options.open.discard(self)
         self.options.registry.discard(self)
         return self.streaming
 
@@ -212,9 +207,11 @@ class ReplyOptions:
     """What every reply of one endpoint shares: settings, the store, and the set of open streams."""
 
     __slots__ = (
+        "_scanner",
         "close_after_seconds",
         "draining",
         "keepalive_seconds",
+        "open",
         "registry",
         "reply_timeout_seconds",
         "retry_ms",
@@ -237,8 +234,32 @@ class ReplyOptions:
         self.reply_timeout_seconds = reply_timeout_seconds
         self.draining = False
         """Set at shutdown: resumed streams end with ``retry`` too."""
+        self.open: set[Reply] = set()
+        """Replies still running, watched for silence."""
         self.registry: set[Reply] = set()
         """Resumable replies still streaming: shutdown closes them so their clients resume elsewhere."""
+        self._scanner: asyncio.Task[None] | None = None
+
+    def watch(self, reply: Reply) -> float:
+        """Watch ``reply`` for silence; returns the loop time it starts from."""
+        self.open.add(reply)
+        if self._scanner is None:
+            self._scanner = asyncio.get_running_loop().create_task(self._scan())
+        return asyncio.get_running_loop().time()
+
+    async def _scan(self) -> None:
+        """The one keep-alive task of a worker: a few looks per interval, a comment where one is due."""
+        loop = asyncio.get_running_loop()
+        interval = self.keepalive_seconds
+        sending: set[asyncio.Task[None]] = set()
+        while True:
+            await asyncio.sleep(interval / 4)
+            due = loop.time() - interval
+            for reply in [reply for reply in self.open if reply.last_sent <= due]:
+                reply.last_sent = loop.time()  # not again before this one is sent
+                task = loop.create_task(reply.keepalive())  # a slow client must not hold up the others
+                sending.add(task)
+                task.add_done_callback(sending.discard)
 
     async def close_all_for_resume(self) -> int:
         self.draining = True
