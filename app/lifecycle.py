@@ -80,6 +80,8 @@ def lifespan(settings: Settings, health: Health, replies: ReplyOptions) -> Calla
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[None]:
         warn_if_memory_store_is_shared(settings)
+        if not settings.stateless_http:
+            logger.warning("FASTMCP_STATELESS_HTTP=false has no effect: this server keeps no sessions")
         Drain(health, replies, settings.drain_delay_seconds).install()
         try:
             yield

@@ -62,7 +62,7 @@ def inspect_parameters(fn: Callable[..., Any], context_type: type) -> Signature:
     context_param = None
     for name, parameter in inspect.signature(fn).parameters.items():
         annotation = hints.get(name, Any)
-        if annotation is context_type:
+        if annotation is context_type or context_type in typing.get_args(annotation):
             context_param = name
             continue
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
