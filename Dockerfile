@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 # Two stages: the builder installs the project into a virtualenv; the runtime stage copies only
 # that venv onto the same slim base, so no pip cache, compiler or source tree ships.
-# Builder and runtime must use the same base (the venv points at its python by path).
-# Pin the base by digest in CI (python:3.13-slim-trixie@sha256:...) and let a bot bump it.
-ARG PYTHON_IMAGE=python:3.13-slim-trixie
+# Both stages start from one base, because the venv points at its python by path.
+# Pin it by digest in CI (python:3.13-slim-trixie@sha256:...) and let a bot bump it.
+FROM python:3.13-slim-trixie AS base
 
-FROM ${PYTHON_IMAGE} AS builder
+FROM base AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -21,7 +21,7 @@ COPY app ./app
 RUN pip install --no-cache-dir --no-deps --force-reinstall . \
  && python -m compileall -q /opt/venv
 
-FROM ${PYTHON_IMAGE} AS runtime
+FROM base AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONFAULTHANDLER=1 \

@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="workers per instance (default 2)")
     parser.add_argument("--server", default="app.tools:server", help="module:attr of the MCPServer to serve")
     parser.add_argument(
-        "--env", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
+        "--env",
+        type=_key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="extra environment for every instance (repeatable)",
     )
     args = parser.parse_args(argv)

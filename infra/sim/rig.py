@@ -51,7 +51,8 @@ class Rig:
     Every part is real: `redis-server`, `gunicorn -c infra/gunicorn.conf.py app.main:app`
     (`instances` of them, `workers` each) and nginx with the infra/nginx template. `env`
     is added to every instance's environment and overrides the rig's defaults (event store,
-    served tool set), except the bind address, which stays on loopback.
+    served tool set), except the bind address, which stays on loopback. `asgi_app` replaces
+    the app itself (it must answer GET /healthz), e.g. to see what nginx forwards.
     """
 
     def __init__(
@@ -61,11 +62,13 @@ class Rig:
         *,
         server: str = "app.tools:server",
         env: Mapping[str, str] | None = None,
+        asgi_app: str = "app.main:app",
         startup_timeout: float = 30.0,
     ) -> None:
         redis_server = _require("redis-server", "redis-server")
         nginx = _require("nginx", "nginx-light")
         self.startup_timeout = startup_timeout
+        self.asgi_app = asgi_app
         self._dir = Path(tempfile.mkdtemp(prefix="mcp-rig-"))
         # nginx workers run as `nobody` when the rig runs as root: let them reach their temp dirs.
         self._dir.chmod(0o755)
@@ -73,8 +76,19 @@ class Rig:
         self.redis_url = f"redis://{LOOPBACK}:{redis_port}/0"
         self._redis = Child(
             "redis",
-            [redis_server, "--port", str(redis_port), "--bind", LOOPBACK,
-             "--save", "", "--appendonly", "no", "--dir", str(self._dir)],
+            [
+                redis_server,
+                "--port",
+                str(redis_port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._dir),
+            ],
             log=self._dir / "redis.log",
         )
         self._redis_port = redis_port
@@ -91,8 +105,7 @@ class Rig:
         conf = write_config(prefix, f"{LOOPBACK}:{nginx_port}", [f"{LOOPBACK}:{p}" for p in ports])
         self._nginx = Child(
             "nginx",
-            [nginx, "-p", f"{prefix}/", "-c", str(conf), "-e",
-             str(prefix / "error.log")],
+            [nginx, "-p", f"{prefix}/", "-c", str(conf), "-e", str(prefix / "error.log")],
             log=prefix / "stderr.log",
         )
         path = self.env.get("FASTMCP_STREAMABLE_HTTP_PATH", "/mcp")
@@ -101,7 +114,7 @@ class Rig:
 
     def _instance(self, name: str, port: int) -> Instance:
         env = {**os.environ, **self.env, "GUNICORN_BIND": f"{LOOPBACK}:{port}"}
-        argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "app.main:app"]
+        argv = [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), self.asgi_app]
         # From the repository root, so FASTMCP_SERVER may name a module there (tests.deploy...).
         child = Child(name, argv, log=self._dir / f"{name}.log", env=env, cwd=REPO)
         return Instance(name, port, child)

@@ -1,0 +1,1 @@
+"""Deployment artifacts tested offline (manifests, Dockerfile, nginx, gunicorn) and through the local rig."""
