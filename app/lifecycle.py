@@ -76,9 +76,21 @@ def warn_if_memory_store_is_shared(settings: Settings) -> None:
         )
 
 
+def configure_logging(level: str) -> None:
+    """Give the ``app`` loggers a handler when the server (gunicorn, uvicorn) configured only its own,
+    in the same shape as gunicorn's lines."""
+    app_logger = logging.getLogger("app")
+    app_logger.setLevel(level)
+    if not logging.getLogger().handlers and not app_logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        app_logger.addHandler(handler)
+
+
 def lifespan(settings: Settings, health: Health, replies: ReplyOptions) -> Callable[[Any], Any]:
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
         warn_if_memory_store_is_shared(settings)
         if not settings.stateless_http:
             logger.warning("FASTMCP_STATELESS_HTTP=false has no effect: this server keeps no sessions")
