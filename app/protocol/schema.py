@@ -21,6 +21,8 @@ import pydantic
 from app.protocol.content import BLOCK_TYPES, Message
 
 JSONSchema = dict[str, Any]
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+"""Named in every ``inputSchema``, so a client need not assume MCP's default dialect."""
 
 _UNSTRUCTURED = (str, type(None), *BLOCK_TYPES, Message)
 _SCHEMA_MAPS = ("properties", "$defs", "patternProperties", "dependentSchemas")
@@ -70,7 +72,7 @@ def inspect_parameters(fn: Callable[..., Any], context_type: type) -> Signature:
         default = ... if parameter.default is parameter.empty else parameter.default
         fields[name] = (annotation, default)
     model = pydantic.create_model(f"{fn.__name__}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields)
-    schema = _prune_titles(model.model_json_schema())
+    schema = {"$schema": DIALECT, **_prune_titles(model.model_json_schema())}
     schema.setdefault("properties", {})
     return Signature(model=model, schema=schema, context_param=context_param)
 
