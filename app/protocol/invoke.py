@@ -19,15 +19,3 @@ async def invoke(fn: Callable[..., Any], asynchronous: bool, kwargs: dict[str, A
     if asynchronous:
         return await fn(**kwargs)
     return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
-
-
-def describe_validation_error(exc: Exception) -> str:
-    """One line per bad argument, readable by a model deciding how to retry."""
-    errors = getattr(exc, "errors", None)
-    if errors is None:
-        return str(exc)
-    parts = []
-    for error in errors():
-        where = ".".join(str(part) for part in error.get("loc", ())) or "arguments"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts)

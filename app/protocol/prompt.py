@@ -6,13 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
-
 from app.protocol.content import messages
 from app.protocol.context import Context
 from app.protocol.errors import InvalidParams
-from app.protocol.invoke import describe_validation_error, invoke
-from app.protocol.schema import Signature
+from app.protocol.invoke import invoke
+from app.protocol.schema import BadArguments, Signature
 
 
 def prompt_arguments(signature: Signature) -> list[dict[str, Any]]:
@@ -39,13 +37,9 @@ class Prompt:
     async def render(self, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
         """Run the prompt function; missing or bad arguments are the client's mistake (-32602)."""
         try:
-            kwargs = self.signature.validate(arguments)
-        except pydantic.ValidationError as exc:
-            raise InvalidParams(
-                f"Invalid arguments for prompt '{self.name}': {describe_validation_error(exc)}"
-            ) from exc
-        if self.signature.context_param is not None:
-            kwargs[self.signature.context_param] = ctx
+            kwargs = self.signature.bind(arguments, ctx)
+        except BadArguments as exc:
+            raise InvalidParams(f"Invalid arguments for prompt '{self.name}': {exc}") from None
         result: dict[str, Any] = {"messages": messages(await invoke(self.fn, self.asynchronous, kwargs))}
         if self.description:
             result["description"] = self.description

@@ -6,13 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
-
 from app.protocol.content import EmbeddedResource, resource_contents, to_json_text
 from app.protocol.context import Context
 from app.protocol.errors import InvalidParams
-from app.protocol.invoke import describe_validation_error, invoke
-from app.protocol.schema import Signature
+from app.protocol.invoke import invoke
+from app.protocol.schema import BadArguments, Signature
 from app.protocol.uri_template import UriTemplate
 
 
@@ -41,11 +39,9 @@ class Resource:
     async def read(self, uri: str, ctx: Context, variables: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Call the function with the template's variables (checked and converted by its type hints)."""
         try:
-            kwargs = self.signature.validate(variables or {})
-        except pydantic.ValidationError as exc:
-            raise InvalidParams(f"Invalid resource URI {uri!r}: {describe_validation_error(exc)}") from exc
-        if self.signature.context_param is not None:
-            kwargs[self.signature.context_param] = ctx
+            kwargs = self.signature.bind(variables or {}, ctx)
+        except BadArguments as exc:
+            raise InvalidParams(f"Invalid resource URI {uri!r}: {exc}") from None
         return to_contents(uri, await invoke(self.fn, self.asynchronous, kwargs), self.mime_type)
 
 

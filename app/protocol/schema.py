@@ -39,9 +39,28 @@ class Signature:
     context_param: str | None
     """Name of the parameter that receives the :class:`~app.protocol.context.Context`, if any."""
 
-    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        """Checked keyword arguments for the function (raises ``pydantic.ValidationError``)."""
-        return self.model.model_validate(arguments).__dict__
+    def bind(self, arguments: dict[str, Any], ctx: object) -> dict[str, Any]:
+        """Checked keyword arguments for the function, ``ctx`` included where it asks for it."""
+        try:
+            kwargs: dict[str, Any] = self.model.model_validate(arguments).__dict__
+        except pydantic.ValidationError as exc:
+            raise BadArguments(_describe(exc)) from None
+        if self.context_param is not None:
+            return {**kwargs, self.context_param: ctx}
+        return kwargs
+
+
+class BadArguments(ValueError):
+    """Arguments that do not fit a function's signature; the message says which, and why, one line
+    per argument, so a model can correct its call."""
+
+
+def _describe(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
-
 from app.protocol.content import to_content, to_json_text
 from app.protocol.context import Context
 from app.protocol.errors import MCPError, ToolError
-from app.protocol.invoke import describe_validation_error, invoke
-from app.protocol.schema import Output, Signature
+from app.protocol.invoke import invoke
+from app.protocol.schema import BadArguments, Output, Signature
 
 logger = logging.getLogger("app.tools")
 
@@ -36,11 +34,9 @@ class Tool:
     async def call(self, arguments: dict[str, Any], ctx: Context, *, mask_errors: bool) -> dict[str, Any]:
         """Run the tool. Bad arguments and failures of its body become ``isError`` results (SEP-1303)."""
         try:
-            kwargs = self.signature.validate(arguments)
-        except pydantic.ValidationError as exc:
-            return error_result(f"Invalid arguments for tool '{self.name}': {describe_validation_error(exc)}")
-        if self.signature.context_param is not None:
-            kwargs[self.signature.context_param] = ctx
+            kwargs = self.signature.bind(arguments, ctx)
+        except BadArguments as exc:
+            return error_result(f"Invalid arguments for tool '{self.name}': {exc}")
         try:
             value = await invoke(self.fn, self.asynchronous, kwargs)
             return self._result(value)
