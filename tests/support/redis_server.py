@@ -21,7 +21,9 @@ class RedisServer:
     def __init__(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            raise RuntimeError("redis-server is not installed: run `apt-get install -y redis-server` (make install does)")
+            raise RuntimeError(
+                "redis-server is not installed: run `apt-get install -y redis-server` (make install does)"
+            )
         self.binary = binary
         self.port = free_port()
         self.directory = tempfile.mkdtemp(prefix="redis-test-")

@@ -10,6 +10,7 @@ A session keeps one :class:`ServerPool`; tests ask it for a spec and share the r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -102,17 +103,15 @@ class RunningServer:
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def start_server(spec: ServerSpec, *, timeout: float = START_TIMEOUT) -> RunningServer:
     """Start ``spec`` and return once ``/healthz`` answers; raise with the server's output otherwise."""
     port = free_port()
     command = [sys.executable, "-m", "app", spec.target, "--host", "127.0.0.1", "--port", str(port)]
-    log = tempfile.TemporaryFile(prefix="mcp-server-")
+    log = tempfile.TemporaryFile(prefix="mcp-server-")  # noqa: SIM115 - RunningServer.stop closes it
     process = subprocess.Popen(
         command,
         cwd=REPO,

@@ -176,9 +176,8 @@ def _validate_error(version: str, what: str, message: dict[str, Any]) -> pydanti
         raise _fail(version, what, "a response has either result or error, not both", message)
     parsed = _check(version, "JSONRPCErrorResponse", message, what, message)
     code = message["error"]["code"]
-    if schema is modern_schema:
-        if code in _LEGACY_ONLY_ERROR_CODES:
-            raise _fail(version, what, f"error code {code} does not exist in 2026-07-28 (use -32602)", message)
+    if schema is modern_schema and code in _LEGACY_ONLY_ERROR_CODES:
+        raise _fail(version, what, f"error code {code} does not exist in 2026-07-28 (use -32602)", message)
     if code in _MODERN_ERRORS:
         # These codes are defined by 2026-07-28 only; whichever era a request was read as, the
         # server must send them in that revision's shape.
