@@ -22,6 +22,8 @@ from app.protocol.content import BLOCK_TYPES, Message
 
 JSONSchema = dict[str, Any]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+WRAP_MARK = "x-fastmcp-wrap-result"
+"""FastMCP's name for "this object only wraps a non-object result"; other clients ignore it."""
 """Named in every ``inputSchema``, so a client need not assume MCP's default dialect."""
 
 _UNSTRUCTURED = (str, type(None), *BLOCK_TYPES, Message)
@@ -106,7 +108,12 @@ def inspect_output(fn: Callable[..., Any]) -> Output | None:
     if schema.get("type") == "object":
         return Output(schema=schema, adapter=adapter, wrapped=False)
     defs = schema.pop("$defs", None)
-    wrapper: JSONSchema = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
+    wrapper: JSONSchema = {
+        "type": "object",
+        "properties": {"result": schema},
+        "required": ["result"],
+        WRAP_MARK: True,  # so FastMCP's client hands its user the value, not {"result": value}
+    }
     if defs:
         wrapper["$defs"] = defs
     return Output(schema=wrapper, adapter=adapter, wrapped=True)

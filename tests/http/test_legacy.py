@@ -84,6 +84,7 @@ async def test_structured_output_has_a_schema_and_a_text_mirror(example_server: 
     tools = {tool["name"]: tool for tool in (await client.request("tools/list")).result["tools"]}
     assert tools["add"]["outputSchema"]["properties"].keys() == {"total", "count"}
     assert tools["divide"]["outputSchema"]["properties"]["result"] == {"type": "number"}, "scalars are wrapped"
+    assert tools["divide"]["outputSchema"]["x-fastmcp-wrap-result"] is True
     assert "outputSchema" not in tools["echo"], "text results have no schema"
     result = (await client.request("tools/call", {"name": "divide", "arguments": {"dividend": 1, "divisor": 4}})).result
     assert result["structuredContent"] == {"result": 0.25}

@@ -113,6 +113,7 @@ async def test_structured_output_of_the_example_server(example_server: RunningSe
         divided = await client.call_tool("divide", {"dividend": 1, "divisor": 4})
     assert added.structured_content == {"total": 5.0, "count": 2}
     assert (added.data.total, added.data.count) == (5.0, 2)
-    # A non-object return is wrapped as {"result": ...}. FastMCP servers also mark that
-    # ("x-fastmcp-wrap-result" in outputSchema) so its client unwraps .data to 0.25; ours does not.
+    # A non-object return is wrapped as {"result": ...} and marked ("x-fastmcp-wrap-result" in the
+    # outputSchema), so FastMCP's client unwraps .data to the value itself.
     assert divided.structured_content == {"result": 0.25}
+    assert divided.data == 0.25
