@@ -12,59 +12,14 @@ such a scenario fails this test if it starts to pass (delete its line) or fails 
 
 from __future__ import annotations
 
-import json
-import re
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.support import node
 from tests.support.client import MCPTestClient
+from tests.support.conformance import SCENARIOS, SuiteRun, describe, run_suite
 from tests.support.proxy import validating_proxy
 from tests.support.servers import RunningServer
-
-SUITE_TIMEOUT = 120.0
-"""Wall-clock bound of the whole run; it takes about 3 s (the TS client gives up on one request after 60 s)."""
-
-DEFAULT_SUITE = (
-    "server-initialize",
-    "logging-set-level",
-    "ping",
-    "completion-complete",
-    "tools-list",
-    "tools-call-simple-text",
-    "tools-call-image",
-    "tools-call-audio",
-    "tools-call-embedded-resource",
-    "tools-call-mixed-content",
-    "tools-call-with-logging",
-    "tools-call-error",
-    "tools-call-with-progress",
-    "tools-call-sampling",
-    "tools-call-elicitation",
-    "elicitation-sep1034-defaults",
-    "server-sse-multiple-streams",
-    "elicitation-sep1330-enums",
-    "resources-list",
-    "resources-read-text",
-    "resources-read-binary",
-    "resources-templates-read",
-    "resources-subscribe",
-    "resources-unsubscribe",
-    "prompts-list",
-    "prompts-get-simple",
-    "prompts-get-with-args",
-    "prompts-get-embedded-resource",
-    "prompts-get-with-image",
-    "dns-rebinding-protection",
-)
-"""The suite's default ("active") scenarios in 0.1.16: every one must pass."""
-PENDING_SUITE = ("json-schema-2020-12", "server-sse-polling")
-"""Not in the default suite yet; run and watched all the same."""
-SCENARIOS = DEFAULT_SUITE + PENDING_SUITE
 
 BACK_CHANNEL_SCENARIOS = frozenset(
     {"tools-call-sampling", "tools-call-elicitation", "elicitation-sep1034-defaults", "elicitation-sep1330-enums"}
@@ -114,49 +69,11 @@ FIXTURES = {
 """What the scenarios call. Some official checks pass without their fixture (a missing tool's error
 text satisfies tools-call-simple-text and tools-call-error), so presence is checked on its own."""
 
-_RESULT_DIR = re.compile(r"^server-(?P<scenario>.+)-\d{4}-\d{2}-\d{2}T[\d-]+Z$")
-
-
-@dataclass(frozen=True)
-class SuiteRun:
-    returncode: int
-    output: str
-    checks: dict[str, list[dict[str, Any]]]
-    """Scenario -> its checks, for every scenario that wrote a ``checks.json``."""
-
-
-def _run_suite(url: str, out: Path) -> SuiteRun:
-    node.require(node.CONFORMANCE_CLI)
-    command = [node.CONFORMANCE_CLI, "server", "--url", url, "--suite", "all", "-o", out]
-    try:
-        completed = node.run(command, timeout=SUITE_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"the conformance suite did not finish within {SUITE_TIMEOUT:g} s: {exc.stdout!r}")
-    return SuiteRun(completed.returncode, completed.stdout + completed.stderr, _read_checks(out))
-
 
 @pytest.fixture(scope="module")
 def suite_run(conformance_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
     """The verdicts: the suite talking to the server directly."""
-    return _run_suite(conformance_server.url, tmp_path_factory.mktemp("conformance"))
-
-
-def _read_checks(out: Path) -> dict[str, list[dict[str, Any]]]:
-    checks: dict[str, list[dict[str, Any]]] = {}
-    for directory in sorted(out.iterdir()):
-        found = _RESULT_DIR.match(directory.name)
-        if found is not None and (directory / "checks.json").exists():
-            checks[found["scenario"]] = json.loads((directory / "checks.json").read_text())
-    return checks
-
-
-def _describe(checks: list[dict[str, Any]], statuses: tuple[str, ...] = ("FAILURE", "WARNING")) -> str:
-    return "\n".join(
-        f"  {check['status']} {check['id']}: {check.get('errorMessage') or check.get('description', '')}"
-        f"{' ' + json.dumps(check['details']) if check.get('details') and check['status'] != 'SUCCESS' else ''}"
-        for check in checks
-        if check["status"] in statuses
-    )
+    return run_suite(conformance_server.url, tmp_path_factory.mktemp("conformance"))
 
 
 def test_every_scenario_ran(suite_run: SuiteRun) -> None:
@@ -180,12 +97,12 @@ def test_scenario(scenario: str, suite_run: SuiteRun) -> None:
     expected = EXPECTED_TO_FAIL.get(scenario)
     if expected is None:
         hint = " (needs the server-to-client back-channel)" if scenario in BACK_CHANNEL_SCENARIOS else ""
-        assert not failed, f"{scenario} failed{hint}:\n{_describe(checks)}"
+        assert not failed, f"{scenario} failed{hint}:\n{describe(checks)}"
     else:
         assert failed, f"{scenario} now passes: delete it from EXPECTED_TO_FAIL ({expected.reason})"
         assert failed == expected.checks, (
             f"{scenario} was expected to fail only {sorted(expected.checks)} ({expected.reason}), "
-            f"but failed:\n{_describe(checks)}"
+            f"but failed:\n{describe(checks)}"
         )
 
 
@@ -195,7 +112,7 @@ def test_every_reply_the_suite_received_matches_the_schema(
     """The same run again through a validating proxy: every message the suite's client parsed is
     checked against the official schema, and the verdicts must not change (the proxy is transparent)."""
     with validating_proxy(conformance_server.url) as proxy:
-        proxied = _run_suite(proxy.url, tmp_path_factory.mktemp("conformance-proxied"))
+        proxied = run_suite(proxy.url, tmp_path_factory.mktemp("conformance-proxied"))
     assert not proxy.violations, "\n".join(proxy.violations)
     assert proxy.checked.get("2025-11-25", 0) >= 60, proxy.checked
 
