@@ -38,10 +38,7 @@ def _memory_gib() -> float:
 
 
 def machine() -> str:
-    return (
-        f"{os.cpu_count()} x {_cpu_model()}, {_memory_gib():.0f} GiB, "
-        f"{platform.system()} {platform.release()}"
-    )
+    return f"{os.cpu_count()} x {_cpu_model()}, {_memory_gib():.0f} GiB, {platform.system()} {platform.release()}"
 
 
 def _commit() -> str:

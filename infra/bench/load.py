@@ -43,18 +43,17 @@ class Load:
         """Empty when valid; otherwise what went wrong, for the report."""
         if self.valid:
             return ""
-        counts = (
-            f"{self.good} good, {self.bad} bad, {self.socket_errors} socket errors, {self.timeouts} timeouts"
-        )
+        counts = f"{self.good} good, {self.bad} bad, {self.socket_errors} socket errors, {self.timeouts} timeouts"
         return f"{counts}; first bad answer: {self.bad_sample}" if self.bad_sample else counts
 
 
 def wrk_version() -> str:
-    """The first line of ``wrk -v``; raises if wrk is missing, with how to install it."""
+    """The version word of ``wrk -v`` ("wrk 4.2.0 [epoll] ..."); raises if wrk is missing."""
     if shutil.which("wrk") is None:
         raise FileNotFoundError("wrk is not installed: apt-get install -y wrk")
     completed = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-    return completed.stdout.splitlines()[0].strip()
+    words = completed.stdout.split()
+    return words[1] if len(words) > 1 else "unknown"
 
 
 def drive(url: str, workload: Workload, seconds: int, connections: int, cpu: str | None) -> Load:
@@ -77,14 +76,10 @@ def drive(url: str, workload: Workload, seconds: int, connections: int, cpu: str
     command = ["taskset", "-c", cpu, *wrk] if cpu is not None else wrk
     # Children's rusage grows only when a child is reaped, and wrk is the only one reaped here.
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=seconds + _GRACE, check=False
-    )
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + _GRACE, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = completed.stdout.splitlines()
-    result = next(
-        (line.removeprefix("BENCH_RESULT ") for line in lines if line.startswith("BENCH_RESULT ")), None
-    )
+    result = next((line.removeprefix("BENCH_RESULT ") for line in lines if line.startswith("BENCH_RESULT ")), None)
     if completed.returncode != 0 or result is None:
         raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr or completed.stdout}")
     figures = json.loads(result)
@@ -97,7 +92,5 @@ def drive(url: str, workload: Workload, seconds: int, connections: int, cpu: str
         p50_ms=figures["p50_us"] / 1e3,
         p99_ms=figures["p99_us"] / 1e3,
         client_cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
-        bad_sample=next(
-            (line.removeprefix("BENCH_BAD ") for line in lines if line.startswith("BENCH_BAD ")), ""
-        ),
+        bad_sample=next((line.removeprefix("BENCH_BAD ") for line in lines if line.startswith("BENCH_BAD ")), ""),
     )

@@ -24,7 +24,7 @@ GUNICORN_CONF = REPO / "infra" / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 SERVER_CPU = "0"
 _UVICORN_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning")
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 _READY_TIMEOUT = 60.0
 _POLL_INTERVAL = 0.005
 _STOP_TIMEOUT = 10.0
@@ -129,7 +129,7 @@ class Server:
         for pid in _tree(self._process.pid):
             with contextlib.suppress(OSError):
                 ticks += sum(int(field) for field in _stat(pid)[11:15])
-        return ticks / _CLK_TCK
+        return ticks / CLK_TCK
 
     def rss_mib(self) -> float:
         """Resident memory of the tree (shared pages counted once per process)."""

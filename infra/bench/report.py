@@ -1,6 +1,6 @@
 """One run's figures as a terminal table, as results.md (quoted by the README) and as results.json."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -8,10 +8,10 @@ from typing import Any
 import orjson
 
 from infra.bench.load import LOAD_CPU
-from infra.bench.measure import Memory, Plan, Result
+from infra.bench.measure import NOISY_SHARE, ColdStart, Memory, Plan, Result, Sample
 from infra.bench.peers import Role
 from infra.bench.process import SERVER_CPU
-from infra.bench.targets import Verdict, find
+from infra.bench.targets import Verdict, find, ratio, requests_per_cpu_second, requests_per_second
 from infra.bench.workloads import BY_NAME
 
 _HEADER = (
@@ -22,9 +22,11 @@ _HEADER = (
     "p99 ms",
     "CPU us/req",
     "RSS MiB",
-    "ours/FastMCP",
-    "ours/echo",
+    "ours/FastMCP req/s",
+    "ours/echo req/s",
+    "ours/echo req/CPU-s",
     "busy srv/wrk",
+    "steal/other",
     "valid",
 )
 
@@ -38,23 +40,25 @@ class Run:
     versions: dict[str, str]
     plan: Plan
     results: list[Result]
-    cold_starts: dict[str, float]
+    cold_starts: dict[str, ColdStart]
     memory: Memory | None
     verdicts: list[Verdict]
 
 
-def _ratio(results: Sequence[Result], result: Result, role: Role) -> str:
-    """Ours over ``role`` on the same workload and worker count, shown on our row only."""
-    if result.role != Role.OURS.value:
+def _ratio(results: Sequence[Result], result: Result, role: Role, figure: Callable[[Sample], float]) -> str:
+    """Ours over ``role`` on the same workload and worker count, shown on our main rows only."""
+    if result.role != Role.OURS.value or result.phase != result.workload:
         return ""
     other = find(results, BY_NAME[result.workload], role, result.workers)
-    return "n/a" if other is None else f"{result.median.rps / other.median.rps:.2f}x"
+    return "n/a" if other is None else f"{ratio(result, other, figure):.2f}x"
 
 
 def _rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for r in results:
         title = BY_NAME[r.workload].title
+        if r.phase != r.workload:
+            title = f"{title} (reference, in the rounds of {BY_NAME[r.phase].title})"
         m = r.median
         rows.append(
             (
@@ -65,9 +69,11 @@ def _rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
                 f"{m.p99_ms:.2f}",
                 f"{m.cpu_us:,.0f}",
                 f"{m.rss_mib:.1f}",
-                _ratio(results, r, Role.FASTMCP),
-                _ratio(results, r, Role.CEILING),
+                _ratio(results, r, Role.FASTMCP, requests_per_second),
+                _ratio(results, r, Role.CEILING, requests_per_second),
+                _ratio(results, r, Role.CEILING, requests_per_cpu_second),
                 f"{m.server_busy:.0%}/{m.client_busy:.0%}",
+                f"{m.steal:.0%}/{m.other:.0%}",
                 "yes" if r.valid else "NO",
             )
         )
@@ -80,8 +86,11 @@ def _method(plan: Plan) -> str:
         f"{plan.connections} connections) pinned to CPU {LOAD_CPU}. A {plan.warmup} s warm-up run each, then "
         f"{plan.rounds} rounds of {plan.duration} s driving the servers in turn; medians shown. Only correct "
         "answers count (200, expected content type and body). CPU per request is the server's user+system "
-        "time over the run divided by its correct answers; RSS is read after the run; busy is the share of "
-        "one core the server and wrk used. Gunicorn rows: 2 workers, nothing pinned."
+        "time over the run divided by its correct answers, and req/CPU-s its inverse (a ratio that other load "
+        "on the machine barely moves); RSS is read after the run; busy is the share of "
+        "one core the server and wrk used (the kernel's loopback work is charged to neither); steal/other "
+        "are the shares of the server's core taken by the hypervisor and by other processes (noise). "
+        "Gunicorn rows: the workers named, nothing pinned, shares of all cores."
     )
 
 
@@ -92,18 +101,35 @@ def _problems(run: Run) -> list[str]:
     return found
 
 
+def _noise(run: Run) -> list[str]:
+    """How much noise was measured again, and a warning if some was kept."""
+    redone = sum({(r.phase, r.workers): r.redone for r in run.results}.values())
+    samples = [s for r in run.results for s in r.samples]
+    noisy = [s for s in samples if s.noisy]
+    notes = [f"{redone} noisy rounds were measured again."] if redone else []
+    if noisy:
+        worst = max(s.steal + s.other for s in noisy)
+        notes.append(
+            f"NOISY MACHINE: in {len(noisy)} of {len(samples)} kept runs more than {NOISY_SHARE:.0%} of the "
+            f"server's core went to the hypervisor or other processes (worst {worst:.0%}, see steal/other); "
+            "ratios are less reliable, rerun on a quiet machine."
+        )
+    return notes
+
+
 def text(run: Run) -> str:
     """Aligned columns for the terminal."""
     rows = [_HEADER, *_rows(run.results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines += ["", "cold start (spawn to first correct tools/call):"]
-    lines += [f"  {peer}: {seconds:.2f} s" for peer, seconds in run.cold_starts.items()]
+    lines += [f"  {peer}: {cold.describe()}" for peer, cold in run.cold_starts.items()]
     if run.memory is not None:
         m = run.memory
         lines.append(f"memory: {m.before_mib:.1f} -> {m.after_mib:.1f} MiB over {m.requests:,} tools/calls")
     lines += ["", "targets:", *(f"  {v.describe()}" for v in run.verdicts)]
     lines += [f"INVALID: {problem}" for problem in _problems(run)]
+    lines += _noise(run)
     return "\n".join(lines)
 
 
@@ -135,8 +161,8 @@ def markdown(run: Run) -> str:
         "## Cold start and memory",
         "",
         *_table(
-            ("server", "cold start s"),
-            [(peer, f"{seconds:.2f}") for peer, seconds in run.cold_starts.items()],
+            ("server", "cold start, median (each spawn)"),
+            [(peer, cold.describe()) for peer, cold in run.cold_starts.items()],
         ),
     ]
     if run.memory is not None:
@@ -148,7 +174,8 @@ def markdown(run: Run) -> str:
         ]
     verdicts = [(v.status, v.target, v.measured()) for v in run.verdicts]
     lines += ["", "## Targets", "", *_table(("status", "target", "measured"), verdicts)]
-    lines += [f"- INVALID: {problem}" for problem in _problems(run)]
+    notes = [f"- INVALID: {problem}" for problem in _problems(run)] + [f"- {warning}" for warning in _noise(run)]
+    lines += ["", *notes] if notes else []
     return "\n".join(lines) + "\n"
 
 
@@ -159,7 +186,7 @@ def _json(run: Run) -> dict[str, Any]:
         "versions": run.versions,
         "plan": asdict(run.plan),
         "results": [asdict(r) | {"valid": r.valid} for r in run.results],
-        "cold_start_s": run.cold_starts,
+        "cold_start_s": {peer: asdict(cold) | {"median": cold.median} for peer, cold in run.cold_starts.items()},
         "memory": None if run.memory is None else asdict(run.memory) | {"growth_mib": run.memory.growth_mib},
         "targets": [asdict(v) | {"status": v.status} for v in run.verdicts],
     }

@@ -1,9 +1,9 @@
 """The issue's targets, checked against figures from one run, each PASS, MISS or n/a."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from infra.bench.measure import Memory, Result
+from infra.bench.measure import ColdStart, Memory, Result, Sample
 from infra.bench.peers import OURS, Role
 from infra.bench.workloads import CALL_LEGACY, CALL_MODERN, SSE_PROGRESS, Workload
 
@@ -44,46 +44,75 @@ class Verdict:
         return f"{self.status:4}  {self.target}: {self.measured()}"
 
 
-def find(results: Sequence[Result], workload: Workload, role: Role, workers: int = 1) -> Result | None:
-    """The result of ``role`` on ``workload``; the first one if a role has several peers."""
+def find(
+    results: Sequence[Result], workload: Workload, role: Role, workers: int = 1, phase: Workload | None = None
+) -> Result | None:
+    """The result of ``role`` on ``workload`` measured in the rounds of ``phase`` (its own rounds by
+    default); the first one if a role has several peers."""
+    rounds = (phase or workload).name
     return next(
-        (r for r in results if r.workload == workload.name and r.role == role.value and r.workers == workers),
+        (
+            r
+            for r in results
+            if r.workload == workload.name and r.phase == rounds and r.role == role.value and r.workers == workers
+        ),
         None,
     )
 
 
-def _ratio(name: str, ours: Result | None, other: Result | None, limit: float, cpu: bool = False) -> Verdict:
-    """``ours / other`` on req/s (at least ``limit``), or on CPU per request (at most)."""
+def requests_per_second(sample: Sample) -> float:
+    """Throughput on the wall clock: what a client sees, but lowered by other load on the core."""
+    return sample.rps
+
+
+def requests_per_cpu_second(sample: Sample) -> float:
+    """Throughput per second of the server's own CPU time: barely moved by other load."""
+    return 1e6 / sample.cpu_us
+
+
+def cpu_per_request(sample: Sample) -> float:
+    return sample.cpu_us
+
+
+def ratio(ours: Result, other: Result, figure: Callable[[Sample], float]) -> float:
+    return figure(ours.median) / figure(other.median)
+
+
+def _ratio(
+    name: str,
+    ours: Result | None,
+    other: Result | None,
+    limit: float,
+    figure: Callable[[Sample], float],
+    at_least: bool = True,
+) -> Verdict:
     if ours is None or other is None:
-        return Verdict(name, None, limit, at_least=not cpu, unit="x")
-    value = ours.median.cpu_us / other.median.cpu_us if cpu else ours.median.rps / other.median.rps
-    return Verdict(name, value, limit, at_least=not cpu, unit="x", problem=ours.problem or other.problem)
+        return Verdict(name, None, limit, at_least, "x")
+    return Verdict(name, ratio(ours, other, figure), limit, at_least, "x", ours.problem or other.problem)
 
 
 def ceiling_ratios(results: Sequence[Result], minimum: float) -> list[Verdict]:
-    """tools/call req/s over the Starlette echo's, per era: the regression guard."""
-    return [
-        _ratio(
-            f"{w.title} req/s vs Starlette echo",
-            find(results, w, Role.OURS),
-            find(results, w, Role.CEILING),
-            minimum,
-        )
-        for w in (CALL_LEGACY, CALL_MODERN)
-    ]
+    """The CI guard: tools/call over the Starlette echo, per era, per wall-clock second and per
+    CPU-second. The CPU figure keeps a busy CI box from failing it; the wall-clock one still
+    catches a regression that waits instead of computing."""
+    verdicts = []
+    for w in (CALL_LEGACY, CALL_MODERN):
+        ours, echo = find(results, w, Role.OURS), find(results, w, Role.CEILING)
+        verdicts.append(_ratio(f"{w.title} req/s vs Starlette echo", ours, echo, minimum, requests_per_second))
+        name = f"{w.title} req per CPU-second vs Starlette echo"
+        verdicts.append(_ratio(name, ours, echo, minimum, requests_per_cpu_second))
+    return verdicts
 
 
-def issue_targets(
-    results: Sequence[Result], cold_starts: dict[str, float], memory: Memory | None
-) -> list[Verdict]:
+def issue_targets(results: Sequence[Result], cold_starts: dict[str, ColdStart], memory: Memory | None) -> list[Verdict]:
     """Every target of the issue, per worker and from this run only."""
     verdicts = []
     for w in (CALL_LEGACY, CALL_MODERN):
-        ours = find(results, w, Role.OURS)
-        verdicts.append(
-            _ratio(f"{w.title} req/s vs FastMCP", ours, find(results, w, Role.FASTMCP), MIN_VS_FASTMCP)
-        )
-    verdicts += ceiling_ratios(results, MIN_VS_CEILING)
+        ours, fastmcp = find(results, w, Role.OURS), find(results, w, Role.FASTMCP)
+        verdicts.append(_ratio(f"{w.title} req/s vs FastMCP", ours, fastmcp, MIN_VS_FASTMCP, requests_per_second))
+    for w in (CALL_LEGACY, CALL_MODERN):
+        ours, echo = find(results, w, Role.OURS), find(results, w, Role.CEILING)
+        verdicts.append(_ratio(f"{w.title} req/s vs Starlette echo", ours, echo, MIN_VS_CEILING, requests_per_second))
     for w in (CALL_LEGACY, CALL_MODERN):
         ours = find(results, w, Role.OURS)
         cpu = None if ours is None else ours.median.cpu_us
@@ -93,11 +122,12 @@ def issue_targets(
     rss = max((r.median.rss_mib for r in ours_runs), default=None)
     verdicts.append(Verdict("RSS of one worker, highest after any workload", rss, MAX_RSS_MIB, False, " MiB"))
     cold = cold_starts.get(OURS.name)
-    verdicts.append(Verdict("cold start to first tools/call", cold, MAX_COLD_START_S, False, " s"))
-    sse, json = find(results, SSE_PROGRESS, Role.OURS), find(results, CALL_LEGACY, Role.OURS)
-    verdicts.append(
-        _ratio("SSE reply (3 progress events) CPU vs JSON tools/call", sse, json, MAX_SSE_COST, cpu=True)
-    )
+    median = None if cold is None else cold.median
+    verdicts.append(Verdict("cold start to first tools/call (median)", median, MAX_COLD_START_S, False, " s"))
+    sse = find(results, SSE_PROGRESS, Role.OURS)
+    json = find(results, CALL_LEGACY, Role.OURS, phase=SSE_PROGRESS)
+    name = "SSE reply (3 progress events) CPU vs JSON tools/call in the same rounds"
+    verdicts.append(_ratio(name, sse, json, MAX_SSE_COST, cpu_per_request, at_least=False))
     growth = None if memory is None else memory.growth_mib
     problem = "" if memory is None else memory.problem
     name = f"RSS growth over {memory.requests if memory else 0:,} tools/calls"

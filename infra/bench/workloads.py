@@ -27,6 +27,8 @@ class Workload:
     headers: tuple[tuple[str, str], ...]
     markers: tuple[str, ...]
     content_type: str = "application/json"
+    reference: str | None = None
+    """A workload our app also runs in the same rounds, because a target compares the two."""
 
 
 def _request(method: str, params: dict[str, Any]) -> bytes:
@@ -79,6 +81,7 @@ SSE_PROGRESS = Workload(
     (*_BASE_HEADERS, ("MCP-Protocol-Version", LEGACY)),
     ('"progress":1', '"progress":2', '"progress":3', _ECHOED),
     content_type="text/event-stream",
+    reference=CALL_LEGACY.name,
 )
 
 ALL = (CALL_LEGACY, CALL_MODERN, LIST_LEGACY, LIST_MODERN, INITIALIZE, SSE_PROGRESS)
