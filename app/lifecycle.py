@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import signal
@@ -95,6 +96,7 @@ def lifespan(settings: Settings, health: Health, replies: ReplyOptions) -> Calla
         if not settings.stateless_http:
             logger.warning("FASTMCP_STATELESS_HTTP=false has no effect: this server keeps no sessions")
         Drain(health, replies, settings.drain_delay_seconds).install()
+        gc.freeze()  # what start-up built lives as long as the worker: keep the collector off it
         try:
             yield
         finally:

@@ -197,9 +197,7 @@ class MCPEndpoint:
         reply = None
         if stream_ok:
             resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
-            reply = Reply(
-                send, receive, self.replies, request_id, resumable=resumable, cancel_on_disconnect=era is Era.MODERN
-            )
+            reply = Reply(send, receive, self.replies, request_id, resumable=resumable, modern=era is Era.MODERN)
         ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
         if reply is not None and era is Era.LEGACY:
             ctx.bind_requests(reply.request)

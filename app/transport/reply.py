@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
+from collections.abc import Coroutine
 from typing import Any
 
 import orjson
@@ -33,26 +35,20 @@ logger = logging.getLogger("app.transport")
 
 
 class Reply:
-    __slots__ = (
-        "_close_timer",
-        "_closed",
-        "_keepalive",
-        "_lock",
-        "_timer",
-        "_watcher",
-        "cancel_on_disconnect",
-        "client_gone",
-        "detached",
-        "last_sent",
-        "options",
-        "receive",
-        "request_id",
-        "resumable",
-        "send",
-        "stream_id",
-        "streaming",
-        "task",
-    )
+    """The state of one answer. Attributes that most replies never need are class-level defaults, so
+    a reply that ends as plain JSON costs a handful of assignments."""
+
+    streaming = False
+    detached = False
+    """The server closed the connection on purpose; events now only go to the store."""
+    stream_id: str | None = None
+    client_gone = False
+    task: asyncio.Task[Any] | None = None
+    _closed = False
+    _lock: asyncio.Lock | None = None
+    _pending: list[bytes] | None = None
+    _close_timer: asyncio.TimerHandle | None = None
+    _background: set[asyncio.Task[None]] | None = None
 
     def __init__(
         self,
@@ -62,27 +58,27 @@ class Reply:
         request_id: str | int,
         *,
         resumable: bool,
-        cancel_on_disconnect: bool,
+        modern: bool,
     ) -> None:
         self.send = send
         self.receive = receive
         self.options = options
         self.request_id = request_id
         self.resumable = resumable
-        self.streaming = False
-        self.detached = False
-        """The server closed the connection on purpose; events now only go to the store."""
-        self.stream_id: str | None = None
-        self.cancel_on_disconnect = cancel_on_disconnect
+        self.cancel_on_disconnect = modern
         """2026-07-28 treats a closed stream as cancellation; the handshake era does not (there the call
         runs on, and its events stay resumable)."""
-        self.client_gone = False
-        self.task = asyncio.current_task()
-        self._closed = False
-        self._lock: asyncio.Lock | None = None
-        self._close_timer: asyncio.TimerHandle | None = None
-        self._watcher: asyncio.Task[None] | None = None
+        if modern:
+            self.task = asyncio.current_task()
         self.last_sent = options.watch(self)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a helper task for this reply, keeping a reference until it is done."""
+        if self._background is None:
+            self._background = set()
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def keepalive(self) -> None:
         """Send an SSE comment (committing to SSE first, if the call has been silent so far)."""
@@ -91,8 +87,8 @@ class Reply:
                 return
             await self._start()
             if not self.detached:
-                await self.send({"type": "http.response.body", "body": sse.KEEPALIVE, "more_body": True})
-            self.last_sent = asyncio.get_running_loop().time()
+                self._queue(sse.KEEPALIVE)
+            self.last_sent = time.monotonic()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -116,17 +112,38 @@ class Reply:
                     event_id = await self.options.store.append(self.stream_id, data, final=final)
                 except StoreError as exc:
                     logger.warning("event not stored, the client cannot resume past it: %s", exc)
-            if not self.detached:
-                await self.send(
-                    {"type": "http.response.body", "body": sse.event(data, event_id), "more_body": not final}
-                )
+            if self.detached:
+                return
+            if final:
+                await self._send_pending(sse.event(data, event_id), more_body=False)
+            else:
+                self._queue(sse.event(data, event_id))
+            self.last_sent = time.monotonic()
+
+    def _queue(self, chunk: bytes) -> None:
+        """Hold a chunk until the end of this loop tick: events written together (a burst of progress,
+        then the result) leave in one socket write instead of one each."""
+        if self._pending is None:
+            self._pending = [chunk]
+            self._spawn(self._flush())
+        else:
+            self._pending.append(chunk)
+
+    async def _flush(self) -> None:
+        async with self._locked():
+            if self._pending is not None and not self.detached:
+                await self._send_pending(b"", more_body=True)
+
+    async def _send_pending(self, last: bytes, *, more_body: bool) -> None:
+        pending, self._pending = self._pending, None
+        body = b"".join(pending) + last if pending else last
+        await self.send({"type": "http.response.body", "body": body, "more_body": more_body})
 
     async def _start(self) -> None:
         """Commit to SSE: open the stored stream (if resumable), send the headers and priming event."""
         if self.streaming:
             return
         self.streaming = True
-        priming = b""
         if self.resumable:
             stream_id = new_stream_id()
             try:
@@ -135,16 +152,14 @@ class Reply:
                 logger.warning("stream not resumable, the event store failed: %s", exc)
             else:
                 self.stream_id = stream_id
-                priming = sse.priming(make_event_id(stream_id, START), self.options.retry_ms)
+                self._queue(sse.priming(make_event_id(stream_id, START), self.options.retry_ms))
                 self.options.registry.add(self)
                 if self.options.close_after_seconds is not None:
                     loop = asyncio.get_running_loop()
                     self._close_timer = loop.call_later(self.options.close_after_seconds, self._close_soon)
         await self.send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
-        if priming:
-            await self.send({"type": "http.response.body", "body": priming, "more_body": True})
         if self.cancel_on_disconnect:
-            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+            self._spawn(self._watch())
 
     async def _watch(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":
@@ -156,7 +171,7 @@ class Reply:
     # -- ending ------------------------------------------------------------------------------
 
     def _close_soon(self) -> None:
-        asyncio.get_running_loop().create_task(self.close_for_resume())
+        self._spawn(self.close_for_resume())
 
     async def close_for_resume(self) -> None:
         """End the connection but not the stream: the client reconnects after ``retry`` and resumes."""
@@ -164,17 +179,17 @@ class Reply:
             if self._closed or self.detached or self.stream_id is None:
                 return
             self.detached = True
-            await self.send(
-                {"type": "http.response.body", "body": sse.retry(self.options.retry_ms), "more_body": False}
-            )
+            await self._send_pending(sse.retry(self.options.retry_ms), more_body=False)
 
     def finish(self) -> bool:
-        """Stop timers; true when the reply already streams and so must end with an SSE event."""
+        """Stop timers and watchers; true when the reply streams and so must end with an SSE event."""
         self._closed = True
         if self._close_timer is not None:
             self._close_timer.cancel()
-        if self._watcher is not None:
-            self._watcher.cancel()
+        if self._background is not None and self.cancel_on_disconnect:
+            for task in self._background:
+                if task is not asyncio.current_task():
+                    task.cancel()  # the disconnect watcher; a pending flush is a no-op after the final write
         self.options.open.discard(self)
         self.options.registry.discard(self)
         return self.streaming
@@ -241,25 +256,21 @@ class ReplyOptions:
         self._scanner: asyncio.Task[None] | None = None
 
     def watch(self, reply: Reply) -> float:
-        """Watch ``reply`` for silence; returns the loop time it starts from."""
+        """Watch ``reply`` for silence; returns the time it starts from."""
         self.open.add(reply)
         if self._scanner is None:
             self._scanner = asyncio.get_running_loop().create_task(self._scan())
-        return asyncio.get_running_loop().time()
+        return time.monotonic()
 
     async def _scan(self) -> None:
         """The one keep-alive task of a worker: a few looks per interval, a comment where one is due."""
-        loop = asyncio.get_running_loop()
         interval = self.keepalive_seconds
-        sending: set[asyncio.Task[None]] = set()
         while True:
             await asyncio.sleep(interval / 4)
-            due = loop.time() - interval
+            due = time.monotonic() - interval
             for reply in [reply for reply in self.open if reply.last_sent <= due]:
-                reply.last_sent = loop.time()  # not again before this one is sent
-                task = loop.create_task(reply.keepalive())  # a slow client must not hold up the others
-                sending.add(task)
-                task.add_done_callback(sending.discard)
+                reply.last_sent = time.monotonic()  # not again before this one is sent
+                reply._spawn(reply.keepalive())  # a slow client must not hold up the others
 
     async def close_all_for_resume(self) -> int:
         self.draining = True
