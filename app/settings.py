@@ -7,6 +7,7 @@ reads ``os.environ``. A bad value stops start-up with one line naming the variab
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Literal
 
@@ -85,7 +86,9 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except SettingsError as exc:  # a value that is not even parseable, e.g. a list that is not JSON
-        sys.stderr.write(f"error: {exc}\n")
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"FASTMCP_{field[1].upper()}" if field else "a setting"
+        sys.stderr.write(f'error: {name}: not valid JSON (lists are written like ["a", "b"])\n')
     except pydantic.ValidationError as exc:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"

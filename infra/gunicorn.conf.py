@@ -62,3 +62,11 @@ preload_app = False
 # GUNICORN_ACCESSLOG=- writes it to stdout.
 accesslog = _env("GUNICORN_ACCESSLOG", "") or None
 loglevel = _env("FASTMCP_LOG_LEVEL", "info").lower()
+
+
+def on_starting(server: object) -> None:
+    """Check the app's settings once, in the master: a bad value stops gunicorn with one line,
+    instead of every worker failing at boot and being started again."""
+    from app.settings import load_settings
+
+    load_settings()

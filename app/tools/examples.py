@@ -84,3 +84,12 @@ LANGUAGES = ("c", "go", "javascript", "python", "rust", "typescript")
 @server.completion(prompt="review", argument="language")
 def complete_language(value: str, arguments: dict[str, str]) -> list[str]:
     return [language for language in LANGUAGES if language.startswith(value.lower())]
+
+
+@server.tool
+async def haiku(topic: str, ctx: Context) -> str:
+    """Ask the client's own model for a haiku (sampling). The request goes out on this call's stream;
+    the client's answer may reach any worker."""
+    result = await ctx.sample(f"Write a haiku about {topic}.", max_tokens=60)
+    content = result.get("content") or {}
+    return str(content.get("text", ""))

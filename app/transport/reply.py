@@ -2,7 +2,7 @@
 
 Nothing is sent until the result is known, or until a notification, a server-to-client request or a
 keep-alive (the call stayed silent for ``keepalive_seconds``) must go out: then the reply commits to
-``200 text/event-stream`` and the final response ends it. Writes are serialised by a lock, because
+``200 text/event-stream`` and the final response ends it. Writers take turns, because
 keep-alives and server closes come from other tasks.
 
 Keep-alives cost a request nothing until they are due: one task per worker looks over the open
@@ -20,6 +20,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
@@ -45,7 +46,11 @@ class Reply:
     client_gone = False
     task: asyncio.Task[Any] | None = None
     _closed = False
-    _lock: asyncio.Lock | None = None
+    _busy = False
+    """A writer is between its first and last ``send``: one reply's writers take turns, because the
+    call, keep-alives and a server close may all want to write. Checking a flag costs nothing in the
+    usual case, where the call is the only writer."""
+    _waiting: deque[asyncio.Future[None]] | None = None
     _pending: list[bytes] | None = None
     _close_timer: asyncio.TimerHandle | None = None
     _background: set[asyncio.Task[None]] | None = None
@@ -82,27 +87,45 @@ class Reply:
 
     async def keepalive(self) -> None:
         """Send an SSE comment (committing to SSE first, if the call has been silent so far)."""
-        async with self._locked():
+        await self._take_turn()
+        try:
             if self._closed:
                 return
             await self._start()
             if not self.detached:
                 self._queue(sse.KEEPALIVE)
             self.last_sent = time.monotonic()
+        finally:
+            self._end_turn()
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _locked(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
+    async def _take_turn(self) -> None:
+        while self._busy:
+            if self._waiting is None:
+                self._waiting = deque()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            await waiter
+        self._busy = True
+
+    def _end_turn(self) -> None:
+        self._busy = False
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def emit(self, message: dict[str, Any]) -> None:
         """Send a notification or a server-to-client request on this reply's stream."""
         await self.write(orjson.dumps(message), final=False)
 
     async def write(self, data: bytes, *, final: bool) -> None:
-        async with self._locked():
+        if self._busy:
+            await self._take_turn()
+        self._busy = True
+        try:
             if self._closed and not final:
                 return
             await self._start()
@@ -119,6 +142,8 @@ class Reply:
             else:
                 self._queue(sse.event(data, event_id))
             self.last_sent = time.monotonic()
+        finally:
+            self._end_turn()
 
     def _queue(self, chunk: bytes) -> None:
         """Hold a chunk until the end of this loop tick: events written together (a burst of progress,
@@ -130,9 +155,12 @@ class Reply:
             self._pending.append(chunk)
 
     async def _flush(self) -> None:
-        async with self._locked():
+        await self._take_turn()
+        try:
             if self._pending is not None and not self.detached:
                 await self._send_pending(b"", more_body=True)
+        finally:
+            self._end_turn()
 
     async def _send_pending(self, last: bytes, *, more_body: bool) -> None:
         pending, self._pending = self._pending, None
@@ -175,11 +203,14 @@ class Reply:
 
     async def close_for_resume(self) -> None:
         """End the connection but not the stream: the client reconnects after ``retry`` and resumes."""
-        async with self._locked():
+        await self._take_turn()
+        try:
             if self._closed or self.detached or self.stream_id is None:
                 return
             self.detached = True
             await self._send_pending(sse.retry(self.options.retry_ms), more_body=False)
+        finally:
+            self._end_turn()
 
     def finish(self) -> bool:
         """Stop timers and watchers; true when the reply streams and so must end with an SSE event."""

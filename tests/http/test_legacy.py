@@ -163,6 +163,6 @@ async def test_lists_paginate_with_stateless_cursors(mcp_server: RunningServer) 
         cursor = result.get("nextCursor")
         if cursor is None:
             break
-    assert names == ["echo", "add", "countdown", "divide"]
+    assert names == ["echo", "add", "countdown", "divide", "haiku"]
     bad = await client.request("tools/list", {"cursor": "not-a-cursor"})
     assert bad.error["code"] == -32602
