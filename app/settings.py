@@ -86,8 +86,8 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except SettingsError as exc:  # a value that is not even parseable, e.g. a list that is not JSON
-        field = re.search(r'field "(\w+)"', str(exc))
-        name = f"FASTMCP_{field[1].upper()}" if field else "a setting"
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"FASTMCP_{found[1].upper()}" if found else "a setting"
         sys.stderr.write(f'error: {name}: not valid JSON (lists are written like ["a", "b"])\n')
     except pydantic.ValidationError as exc:
         for error in exc.errors():

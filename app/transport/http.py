@@ -26,7 +26,6 @@ from app.protocol.errors import (
     InvalidParams,
     InvalidRequest,
     MCPError,
-    MethodNotFound,
     ParseError,
     UnsupportedProtocolVersion,
 )
@@ -153,7 +152,7 @@ class MCPEndpoint:
             elif name == b"mcp-name":
                 duplicated |= mcp_name is not None
                 mcp_name = value
-            elif name == b"content-length" and int(value) > self.max_body_size:
+            elif name == b"content-length" and value.isdigit() and int(value) > self.max_body_size:
                 raise Rejection(413, InvalidRequest("Request body too large"))
             elif name == b"host" or name == b"origin":
                 self._check_caller(name, value)
@@ -186,22 +185,29 @@ class MCPEndpoint:
         method = message["method"]
         if era is Era.MODERN:
             self._check_modern(params, method, mcp_method, mcp_name, request_id)
-        try:
-            handler = self.engine.handler(era, method)
-        except MethodNotFound as exc:
-            if era is Era.MODERN:
-                raise Rejection(404, exc, era, request_id) from None
-            await _respond_json(send, 200, error_response(request_id, exc, era))
-            return
+        await self._answer(message, params, era, protocol_version, send, receive if stream_ok else None)
 
+    async def _answer(
+        self,
+        message: dict[str, Any],
+        params: dict[str, Any],
+        era: Era,
+        protocol_version: str,
+        send: Send,
+        receive: Receive | None,
+    ) -> None:
+        """Run a checked request and reply: JSON, or SSE once the call streams (only when ``receive`` is
+        given, that is when the client accepts SSE)."""
+        request_id, method = message["id"], message["method"]
         reply = None
-        if stream_ok:
-            resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
-            reply = Reply(send, receive, self.replies, request_id, resumable=resumable, modern=era is Era.MODERN)
-        ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
-        if reply is not None and era is Era.LEGACY:
-            ctx.bind_requests(reply.request)
         try:
+            handler = self.engine.handler(era, method)  # before anything is sent: -32601 can still be a 404
+            if receive is not None:
+                resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
+                reply = Reply(send, receive, self.replies, request_id, resumable=resumable, modern=era is Era.MODERN)
+            ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
+            if reply is not None and era is Era.LEGACY:
+                ctx.bind_requests(reply.request)
             response = result_response(request_id, await self.engine.handle(handler, params, ctx))
             status = 200
         except MCPError as exc:
