@@ -13,7 +13,8 @@ from app.events.ids import START, new_stream_id, parse_event_id
 from app.events.memory import MemoryEventStore
 from app.events.redis_store import RedisEventStore, connect
 from app.events.store import EventStore, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
-from tests.support.redis_server import RedisServer, free_port
+from tests.support.redis_server import RedisServer
+from tests.support.servers import free_port
 
 
 def orphan(request_id: str | int) -> bytes:
