@@ -65,7 +65,7 @@ def create_store(settings: Settings) -> EventStore:
         from app.events.redis_store import RedisEventStore, connect  # redis-py only where it is used
 
         return RedisEventStore(
-            connect(settings.redis_url.get_secret_value()),
+            connect(settings.redis_url.get_secret_value(), settings.redis_max_connections),
             key_prefix=settings.redis_key_prefix,
             max_events=settings.event_store_max_events,
             ttl_seconds=settings.event_store_ttl_seconds,

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     event_store: Literal["memory", "redis"] = "memory"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     redis_key_prefix: str = "mcp:"
+    redis_max_connections: int = Field(64, gt=0)
+    """Connections per worker; each client resuming a stream holds one while it waits for events."""
     event_store_max_events: int = Field(10_000, gt=0)
     """Events kept per stream; older ones are trimmed."""
     event_store_ttl_seconds: int = Field(3600, gt=0)

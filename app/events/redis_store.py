@@ -82,17 +82,22 @@ class Keys:
         return f"{self.prefix}{{r:{request_id}}}:reply"
 
 
-def connect(url: str) -> aioredis.Redis:
+def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
     """A client with short timeouts and one retry: a stale pooled connection heals at once after an
-    outage, and a dead server costs about a second, not a hang."""
-    return aioredis.Redis.from_url(
+    outage, and a dead server costs about a second, not a hang. The pool is bounded and a caller
+    waits at most a second for a free connection (every follower of a stream holds one while it
+    blocks), then gets ``StoreUnavailable`` rather than opening connections without end."""
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=1.0,
         socket_connect_timeout=1.0,
         socket_timeout=5.0,
         retry=Retry(NoBackoff(), 1),
         retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
         health_check_interval=30,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 @contextlib.asynccontextmanager
