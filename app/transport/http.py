@@ -10,8 +10,6 @@ No per-client state is kept between requests, so any worker of any replica can a
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 from typing import Any
 
@@ -21,26 +19,18 @@ from starlette.types import Receive, Scope, Send
 from app.events.store import StoreError
 from app.protocol.dispatch import Engine
 from app.protocol.errors import (
-    HeaderMismatch,
     InternalError,
-    InvalidParams,
     InvalidRequest,
     MCPError,
     ParseError,
-    UnsupportedProtocolVersion,
 )
 from app.protocol.messages import Kind, classify, error_response, request_id_of, result_response
 from app.protocol.versions import (
-    DEFAULT_LEGACY_VERSION,
-    LEGACY_VERSIONS,
-    META_CLIENT_CAPABILITIES,
-    META_PROTOCOL_VERSION,
-    MODERN_VERSION,
-    SUPPORTED_VERSIONS,
     Era,
     at_least,
 )
 from app.security import AllowList
+from app.transport.checks import Rejection, accepts, check_modern, classify_era
 from app.transport.reply import Reply, ReplyOptions
 from app.transport.resume import ResumeRejected, resume
 
@@ -48,39 +38,10 @@ logger = logging.getLogger("app.transport")
 
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
-_NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
-"""Which ``params`` field the ``Mcp-Name`` header mirrors, per method."""
 RESUMABLE_SINCE = "2025-11-25"
 """Older clients choke on the priming event's empty data, so only these streams get event ids."""
 _MODERN_STATUS = {-32700: 400, -32600: 400, -32601: 404, -32602: 400, -32020: 400, -32021: 400, -32022: 400}
 """2026-07-28 gives errors HTTP statuses; handshake-era clients expect 200 for handler errors."""
-
-
-class Rejection(Exception):
-    """An HTTP-level refusal decided before the body is handed to the engine."""
-
-    def __init__(self, status: int, error: MCPError | None, era: Era = Era.LEGACY, request_id: Any = None) -> None:
-        self.status = status
-        self.error = error
-        self.era = era
-        self.request_id = request_id
-
-
-def _accepts(accept: bytes | None, media_type: bytes) -> bool:
-    if accept is None:
-        return False
-    return media_type in accept or b"*/*" in accept or (media_type.split(b"/")[0] + b"/*") in accept
-
-
-def _decode_header(value: bytes) -> str:
-    """Header values are ASCII, or ``=?base64?...?=`` for UTF-8 text (2026-07-28, ``Mcp-Name``)."""
-    text = value.decode("latin-1")
-    if text.startswith("=?base64?") and text.endswith("?="):
-        try:
-            return base64.b64decode(text[9:-2], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise HeaderMismatch("Mcp-Name is not valid base64-encoded UTF-8") from None
-    return text
 
 
 class MCPEndpoint:
@@ -157,8 +118,8 @@ class MCPEndpoint:
             elif name == b"host" or name == b"origin":
                 self._check_caller(name, value)
 
-        stream_ok = not self.json_response and _accepts(accept, _SSE)
-        if not _accepts(accept, _JSON) or not (self.json_response or stream_ok):
+        stream_ok = not self.json_response and accepts(accept, _SSE)
+        if not accepts(accept, _JSON) or not (self.json_response or stream_ok):
             raise Rejection(406, InvalidRequest("Accept must list application/json and text/event-stream"))
         if content_type is None or not content_type.lower().startswith(_JSON):
             raise Rejection(415, InvalidRequest("Content-Type must be application/json"))
@@ -174,7 +135,7 @@ class MCPEndpoint:
             raise Rejection(400, exc, request_id=request_id_of(message)) from None
 
         params = message.get("params") or {}
-        era, protocol_version = self._era(version, params, message.get("id"), duplicated)
+        era, protocol_version = classify_era(version, params, message.get("id"), duplicated)
         if kind is Kind.RESPONSE:
             await self._deliver(message, era)
         if kind is not Kind.REQUEST:
@@ -184,7 +145,7 @@ class MCPEndpoint:
         request_id = message["id"]
         method = message["method"]
         if era is Era.MODERN:
-            self._check_modern(params, method, mcp_method, mcp_name, request_id)
+            check_modern(params, method, mcp_method, mcp_name, request_id)
         await self._answer(message, params, era, protocol_version, send, receive if stream_ok else None)
 
     async def _answer(
@@ -258,54 +219,6 @@ class MCPEndpoint:
         if len(body) > self.max_body_size:
             raise Rejection(413, InvalidRequest("Request body too large"))
         return body
-
-    @staticmethod
-    def _era(version: bytes | None, params: dict[str, Any], request_id: Any, duplicated: bool) -> tuple[Era, str]:
-        """Which era a message speaks, from the version header and ``_meta`` (they must agree)."""
-        meta = params.get("_meta")
-        meta_version = meta.get(META_PROTOCOL_VERSION) if isinstance(meta, dict) else None
-        if duplicated:
-            raise Rejection(400, HeaderMismatch("A routing header is repeated"), Era.MODERN, request_id)
-        if version is None:
-            if meta_version is not None:
-                mismatch = HeaderMismatch("The MCP-Protocol-Version header is required with per-request _meta")
-                raise Rejection(400, mismatch, Era.MODERN, request_id)
-            return Era.LEGACY, DEFAULT_LEGACY_VERSION
-        header = version.decode("latin-1")
-        if meta_version is not None and meta_version != header:
-            mismatch = HeaderMismatch(f"MCP-Protocol-Version {header!r} does not match _meta ({meta_version!r})")
-            raise Rejection(400, mismatch, Era.MODERN, request_id)
-        if header in LEGACY_VERSIONS:
-            return Era.LEGACY, header
-        if header == MODERN_VERSION:
-            return Era.MODERN, header
-        unsupported = UnsupportedProtocolVersion(
-            f"Unsupported protocol version: {header}", data={"supported": list(SUPPORTED_VERSIONS), "requested": header}
-        )
-        raise Rejection(400, unsupported, Era.MODERN, request_id)
-
-    @staticmethod
-    def _check_modern(
-        params: dict[str, Any], method: str, mcp_method: bytes | None, mcp_name: bytes | None, request_id: Any
-    ) -> None:
-        """2026-07-28 requests carry their capabilities in ``_meta`` and mirror method and name in headers."""
-        meta = params.get("_meta")
-        if not isinstance(meta, dict) or not isinstance(meta.get(META_CLIENT_CAPABILITIES), dict):
-            missing = InvalidParams(f"params._meta must carry {META_PROTOCOL_VERSION} and {META_CLIENT_CAPABILITIES}")
-            raise Rejection(400, missing, Era.MODERN, request_id)
-        if mcp_method is None or mcp_method.decode("latin-1") != method:
-            raise Rejection(
-                400, HeaderMismatch("Mcp-Method header missing or not the body's method"), Era.MODERN, request_id
-            )
-        field = _NAME_PARAM.get(method)
-        if field is not None:
-            try:
-                matches = mcp_name is not None and _decode_header(mcp_name) == params.get(field)
-            except HeaderMismatch as exc:
-                raise Rejection(400, exc, Era.MODERN, request_id) from None
-            if not matches:
-                mismatch = HeaderMismatch(f"Mcp-Name header missing or not params.{field}")
-                raise Rejection(400, mismatch, Era.MODERN, request_id)
 
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
