@@ -79,11 +79,6 @@ class Context:
         """Called by transports that can carry server-to-client requests for this call."""
         self._request = request
 
-    @property
-    def can_stream(self) -> bool:
-        """Whether notifications reach the client (false for JSON-only replies)."""
-        return self._emit is not None
-
     async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
         """Send ``notifications/progress``; a no-op unless the client sent a ``progressToken``."""
         if self.progress_token is None or self._emit is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,13 +17,16 @@ import orjson
 
 from app.protocol.context import LOG_LEVELS, Context, Emit
 from app.protocol.errors import (
+    InternalError,
     InvalidCursor,
     InvalidParams,
+    MCPError,
     MethodNotFound,
     ResourceNotFound,
     UnknownPrompt,
     UnknownTool,
 )
+from app.protocol.messages import error_response, result_response
 from app.protocol.registry import MCPServer
 from app.protocol.versions import (
     META_CLIENT_CAPABILITIES,
@@ -32,6 +36,8 @@ from app.protocol.versions import (
     Era,
     negotiate_legacy,
 )
+
+logger = logging.getLogger("app.protocol")
 
 Result = dict[str, Any] | orjson.Fragment
 Handler = Callable[[dict[str, Any], Context], Awaitable[Result]]
@@ -109,13 +115,6 @@ class Engine:
             },
         }
 
-    def handler(self, era: Era, method: str) -> Handler:
-        """Look a method up before anything is sent, so an unknown one can still get its 404."""
-        handler = self.handlers[era].get(method)
-        if handler is None:
-            raise MethodNotFound(f"Method not found: {method}")
-        return handler
-
     def context(
         self, message: dict[str, Any], params: dict[str, Any], era: Era, version: str, emit: Emit | None
     ) -> Context:
@@ -136,13 +135,23 @@ class Engine:
             emit=emit,
         )
 
-    async def handle(self, handler: Handler, params: dict[str, Any], ctx: Context) -> Result:
-        """Run one request; modern results get ``resultType`` and ``serverInfo`` here, in one place."""
-        result = await handler(params, ctx)
+    async def answer(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        """The JSON-RPC response to one request, for every transport: its result (modern results get
+        ``resultType`` and ``serverInfo`` here, in one place) or the error it raised, a bug included."""
+        handler = self.handlers[ctx.era].get(ctx.method)
+        try:
+            if handler is None:
+                raise MethodNotFound(f"Method not found: {ctx.method}")
+            result = await handler(params, ctx)
+        except MCPError as exc:
+            return error_response(ctx.request_id, exc, ctx.era)
+        except Exception:
+            logger.exception("%s failed", ctx.method)
+            return error_response(ctx.request_id, InternalError("Internal error"), ctx.era)
         if ctx.era is Era.MODERN and type(result) is dict:
             result["resultType"] = "complete"
             result.setdefault("_meta", self.result_meta)
-        return result
+        return result_response(ctx.request_id, result)
 
     # -- both eras -------------------------------------------------------------------------------
 

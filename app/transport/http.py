@@ -10,7 +10,6 @@ No per-client state is kept between requests, so any worker of any replica can a
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import orjson
@@ -21,10 +20,9 @@ from app.protocol.dispatch import Engine
 from app.protocol.errors import (
     InternalError,
     InvalidRequest,
-    MCPError,
     ParseError,
 )
-from app.protocol.messages import Kind, classify, error_response, request_id_of, result_response
+from app.protocol.messages import Kind, classify, error_response, request_id_of
 from app.protocol.versions import (
     Era,
     at_least,
@@ -34,14 +32,11 @@ from app.transport.checks import Rejection, accepts, check_modern, classify_era
 from app.transport.reply import Reply, ReplyOptions
 from app.transport.resume import ResumeRejected, resume
 
-logger = logging.getLogger("app.transport")
-
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
 RESUMABLE_SINCE = "2025-11-25"
 """Older clients choke on the priming event's empty data, so only these streams get event ids."""
 _MODERN_STATUS = {-32700: 400, -32600: 400, -32601: 404, -32602: 400, -32020: 400, -32021: 400, -32022: 400}
-"""2026-07-28 gives errors HTTP statuses; handshake-era clients expect 200 for handler errors."""
 
 
 class MCPEndpoint:
@@ -159,35 +154,25 @@ class MCPEndpoint:
     ) -> None:
         """Run a checked request and reply: JSON, or SSE once the call streams (only when ``receive`` is
         given, that is when the client accepts SSE)."""
-        request_id, method = message["id"], message["method"]
         reply = None
+        if receive is not None:
+            resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
+            reply = Reply(send, receive, self.replies, message["id"], resumable=resumable, modern=era is Era.MODERN)
+        ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
+        if reply is not None and era is Era.LEGACY:
+            ctx.bind_requests(reply.request)
         try:
-            handler = self.engine.handler(era, method)  # before anything is sent: -32601 can still be a 404
-            if receive is not None:
-                resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
-                reply = Reply(send, receive, self.replies, request_id, resumable=resumable, modern=era is Era.MODERN)
-            ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
-            if reply is not None and era is Era.LEGACY:
-                ctx.bind_requests(reply.request)
-            response = result_response(request_id, await self.engine.handle(handler, params, ctx))
-            status = 200
-        except MCPError as exc:
-            response = error_response(request_id, exc, era)
-            status = _MODERN_STATUS.get(exc.code, 200) if era is Era.MODERN else 200
+            response = await self.engine.answer(params, ctx)
         except asyncio.CancelledError:
             if reply is None or not reply.client_gone:
                 raise
             reply.task.uncancel()  # type: ignore[union-attr]
             reply.finish()
             return
-        except Exception:
-            logger.exception("%s failed", method)
-            response = error_response(request_id, InternalError("Internal error"), era)
-            status = 200
         if reply is not None and reply.finish():
             await reply.write(orjson.dumps(response), final=True)
         else:
-            await _respond_json(send, status, response)
+            await _respond_json(send, _status(response, era), response)
 
     async def _deliver(self, message: dict[str, Any], era: Era) -> None:
         """A client's answer to a server-to-client request: hand it to the call waiting for it."""
@@ -222,6 +207,13 @@ class MCPEndpoint:
 
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def _status(response: dict[str, Any], era: Era) -> int:
+    """2026-07-28 gives errors HTTP statuses; handshake-era clients expect 200 for handler errors.
+    Nothing has been sent when this is asked, so an unknown method can still be a 404."""
+    error = response.get("error") if era is Era.MODERN else None
+    return 200 if error is None else _MODERN_STATUS.get(error["code"], 200)
 
 
 async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:

@@ -8,25 +8,21 @@ Requests run concurrently; every write to stdout is one whole line.
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from typing import Any, BinaryIO
 
 import orjson
 
 from app.protocol.dispatch import Engine
-from app.protocol.errors import InternalError, InvalidParams, InvalidRequest, MCPError, ParseError
-from app.protocol.messages import Kind, classify, error_response, request_id_of, result_response
+from app.protocol.errors import InvalidParams, InvalidRequest, MCPError, ParseError
+from app.protocol.messages import Kind, classify, error_response, request_id_of
 from app.protocol.versions import (
     DEFAULT_LEGACY_VERSION,
     META_CLIENT_CAPABILITIES,
     META_PROTOCOL_VERSION,
     MODERN_VERSION,
     Era,
-    negotiate_legacy,
 )
-
-logger = logging.getLogger("app.transport")
 
 
 class StdioSession:
@@ -62,22 +58,18 @@ class StdioSession:
     async def answer(self, message: dict[str, Any]) -> None:
         params = message.get("params") or {}
         meta = params.get("_meta")
-        modern = isinstance(meta, dict) and meta.get(META_PROTOCOL_VERSION) == MODERN_VERSION
-        era, version = (Era.MODERN, MODERN_VERSION) if modern else (Era.LEGACY, self.legacy_version)
-        try:
-            if modern and not isinstance(meta.get(META_CLIENT_CAPABILITIES), dict):  # type: ignore[union-attr]
-                raise InvalidParams(f"params._meta must carry {META_CLIENT_CAPABILITIES}")
-            handler = self.engine.handler(era, message["method"])
-            ctx = self.engine.context(message, params, era, version, self.write)
-            result = await self.engine.handle(handler, params, ctx)
-            if message["method"] == "initialize":
-                self.legacy_version = negotiate_legacy(params.get("protocolVersion"))
-            response = result_response(message["id"], result)
-        except MCPError as exc:
-            response = error_response(message["id"], exc, era)
-        except Exception:
-            logger.exception("%s failed", message["method"])
-            response = error_response(message["id"], InternalError("Internal error"), era)
+        meta = meta if isinstance(meta, dict) else {}
+        if meta.get(META_PROTOCOL_VERSION) == MODERN_VERSION:
+            era, version = Era.MODERN, MODERN_VERSION
+            if not isinstance(meta.get(META_CLIENT_CAPABILITIES), dict):
+                missing = InvalidParams(f"params._meta must carry {META_CLIENT_CAPABILITIES}")
+                await self.write(error_response(message["id"], missing, era))
+                return
+        else:
+            era, version = Era.LEGACY, self.legacy_version
+        response = await self.engine.answer(params, self.engine.context(message, params, era, version, self.write))
+        if message["method"] == "initialize" and "result" in response:
+            self.legacy_version = response["result"]["protocolVersion"]
         await self.write(response)
 
 
