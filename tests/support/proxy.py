@@ -23,18 +23,16 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from tests.support.servers import free_port
-from tests.support.tap import request_version, split_messages
-from tests.support.wire import WireViolation, validate_server_message
+from tests.support.tap import Tally, request_version
 
 _HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"upgrade"}
 
 
-class ValidatingProxy:
+class ValidatingProxy(Tally):
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         self.upstream = upstream.rstrip("/")
         self.port = free_port()
-        self.violations: list[str] = []
-        self.checked: dict[str, int] = {}
         self._http: httpx.AsyncClient | None = None
 
     @property
@@ -84,12 +82,7 @@ class ValidatingProxy:
         method = sent["method"]
         header = headers.get(b"mcp-protocol-version")
         version = request_version(sent, header.decode("latin-1") if header else None)
-        try:
-            for message in split_messages(content_type, reply):
-                validate_server_message(version, method, message)
-                self.checked[version] = self.checked.get(version, 0) + 1
-        except (WireViolation, ValueError) as exc:
-            self.violations.append(f"{method} ({version}): {exc}")
+        self.check(version, method, content_type, reply)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ not raised (the client would swallow them); a test asserts ``tap.violations == [
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -47,6 +48,24 @@ def split_messages(content_type: str, body: bytes) -> list[Any]:
     return []
 
 
+class Tally:
+    """What a validating observer saw: messages checked per protocol version, and violations, which
+    are recorded rather than raised (the client in between would swallow them)."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.checked: dict[str, int] = {}
+        """Protocol version -> number of messages validated."""
+
+    def check(self, version: str, method: str, content_type: str, body: bytes) -> None:
+        try:
+            for message in split_messages(content_type, body):
+                validate_server_message(version, method, message)
+                self.checked[version] = self.checked.get(version, 0) + 1
+        except (WireViolation, ValueError) as exc:
+            self.violations.append(f"{method} ({version}): {exc}")
+
+
 class _TappedStream(httpx2.AsyncByteStream):
     def __init__(self, inner: httpx2.AsyncByteStream, done: Callable[[bytes], None]) -> None:
         self._inner = inner
@@ -71,14 +90,12 @@ class _TappedStream(httpx2.AsyncByteStream):
         await self._inner.aclose()
 
 
-class WireTap(httpx2.AsyncBaseTransport):
+class WireTap(Tally, httpx2.AsyncBaseTransport):
     """An ``httpx2`` transport that validates each MCP reply on its way to the client."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._inner = httpx2.AsyncHTTPTransport(verify=False)  # loopback HTTP only; no CA bundle to load
-        self.violations: list[str] = []
-        self.checked: dict[str, int] = {}
-        """Protocol version -> number of messages validated."""
 
     def client(self, **kwargs: Any) -> httpx2.AsyncClient:
         kwargs.setdefault("timeout", httpx2.Timeout(10.0, read=30.0))
@@ -101,15 +118,7 @@ class WireTap(httpx2.AsyncBaseTransport):
         method = sent["method"]
         version = request_version(sent, request.headers.get("mcp-protocol-version"))
         content_type = response.headers.get("content-type", "")
-
-        def check(body: bytes) -> None:
-            try:
-                for message in split_messages(content_type, body):
-                    validate_server_message(version, method, message)
-                    self.checked[version] = self.checked.get(version, 0) + 1
-            except (WireViolation, ValueError) as exc:
-                self.violations.append(f"{method} ({version}): {exc}")
-
+        check = functools.partial(self.check, version, method, content_type)
         return httpx2.Response(
             response.status_code,
             headers=response.headers,
