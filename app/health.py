@@ -10,17 +10,19 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from app.transport.streams import OpenStreams
+
 
 class Health:
-    """Holds the draining flag that shutdown sets and ``/readyz`` reports."""
+    """Reports the worker's draining flag, which lives with its open streams."""
 
-    def __init__(self) -> None:
-        self.draining = False
+    def __init__(self, streams: OpenStreams) -> None:
+        self.streams = streams
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(self, request: Request) -> Response:
-        if self.draining:
+        if self.streams.draining:
             return JSONResponse({"status": "draining"}, status_code=503)
         return JSONResponse({"status": "ready"})

@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator, Callable
 from types import FrameType
 from typing import Any
 
-from app.health import Health
+from app.events.store import EventStore
 from app.settings import Settings
-from app.transport.reply import ReplyOptions
+from app.transport.streams import OpenStreams
 
 logger = logging.getLogger("app")
 
@@ -29,9 +29,8 @@ SignalHandler = Callable[[int, FrameType | None], Any]
 
 
 class Drain:
-    def __init__(self, health: Health, replies: ReplyOptions, delay_seconds: float) -> None:
-        self.health = health
-        self.replies = replies
+    def __init__(self, streams: OpenStreams, delay_seconds: float) -> None:
+        self.streams = streams
         self.delay_seconds = delay_seconds
         self._tasks: set[asyncio.Task[int]] = set()
 
@@ -54,10 +53,9 @@ class Drain:
         return handle
 
     def begin(self) -> None:
-        if self.health.draining:
+        if self.streams.draining:
             return
-        self.health.draining = True
-        task = asyncio.get_running_loop().create_task(self.replies.close_all_for_resume())
+        task = asyncio.get_running_loop().create_task(self.streams.drain())
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -88,18 +86,19 @@ def configure_logging(level: str) -> None:
         app_logger.addHandler(handler)
 
 
-def lifespan(settings: Settings, health: Health, replies: ReplyOptions) -> Callable[[Any], Any]:
+def lifespan(settings: Settings, streams: OpenStreams, store: EventStore) -> Callable[[Any], Any]:
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         warn_if_memory_store_is_shared(settings)
         if not settings.stateless_http:
             logger.warning("FASTMCP_STATELESS_HTTP=false has no effect: this server keeps no sessions")
-        Drain(health, replies, settings.drain_delay_seconds).install()
+        Drain(streams, settings.drain_delay_seconds).install()
         gc.freeze()  # what start-up built lives as long as the worker: keep the collector off it
         try:
             yield
         finally:
-            await replies.store.aclose()
+            streams.stop()
+            await store.aclose()
 
     return run

@@ -8,26 +8,25 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.events.memory import MemoryEventStore
 from app.events.store import EventStore
 from app.health import Health
+from app.layers import Layer, wrap
 from app.lifecycle import lifespan
 from app.protocol import MCPServer
 from app.protocol.dispatch import Engine
-from app.protocol.errors import InternalError
-from app.protocol.messages import error_response
-from app.protocol.versions import Era
 from app.security import AllowList
 from app.settings import Settings, load_settings
 from app.transport.http import MCPEndpoint
-from app.transport.reply import ReplyOptions
+from app.transport.responses import orphan_event
+from app.transport.streams import OpenStreams, StreamSettings
 
 logger = logging.getLogger("app")
 
@@ -54,11 +53,6 @@ def create_engine(server: MCPServer, settings: Settings) -> Engine:
     )
 
 
-def _orphan_message(request_id: str | int) -> bytes:
-    error = InternalError("The worker running this request stopped before it finished; send it again")
-    return orjson.dumps(error_response(request_id, error, Era.LEGACY))
-
-
 def create_store(settings: Settings) -> EventStore:
     """The EventStore ``FASTMCP_EVENT_STORE`` names. Connections open lazily, after any fork."""
     if settings.event_store == "redis":
@@ -69,63 +63,71 @@ def create_store(settings: Settings) -> EventStore:
             key_prefix=settings.redis_key_prefix,
             max_events=settings.event_store_max_events,
             ttl_seconds=settings.event_store_ttl_seconds,
-            orphan_message=_orphan_message,
+            orphan_message=orphan_event,
         )
     return MemoryEventStore(max_events=settings.event_store_max_events, ttl_seconds=settings.event_store_ttl_seconds)
 
 
 def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | None = None) -> MCPEndpoint:
     """The bare MCP endpoint: an ASGI app to route or mount in another application."""
-    replies = ReplyOptions(
-        store or create_store(settings),
-        keepalive_seconds=settings.sse_keepalive_seconds,
-        retry_ms=settings.sse_retry_ms,
-        close_after_seconds=settings.sse_close_after_seconds,
-        reply_timeout_seconds=settings.client_reply_timeout_seconds,
-    )
     hosts = settings.http_allowed_hosts
     return MCPEndpoint(
         create_engine(server, settings),
+        store=store or create_store(settings),
+        streams=OpenStreams(settings.sse_keepalive_seconds),
+        stream_settings=StreamSettings(
+            keepalive_seconds=settings.sse_keepalive_seconds,
+            retry_ms=settings.sse_retry_ms,
+            close_after_seconds=settings.sse_close_after_seconds,
+        ),
         allowed_hosts=None if "*" in hosts else AllowList(hosts),
         allowed_origins=AllowList(settings.http_allowed_origins),
         max_body_size=settings.max_request_body_size,
         json_response=settings.json_response,
-        replies=replies,
+        reply_timeout_seconds=settings.client_reply_timeout_seconds,
     )
+
+
+def default_layers(settings: Settings) -> list[Layer]:
+    """The layers every MCP request passes, outermost first. None yet: authentication and telemetry
+    go here, each only when its settings turn it on, so a feature that is off costs nothing."""
+    return []
 
 
 class MCPApplication(Starlette):
     """Starlette, with the MCP path answered before the middleware and the router: the endpoint
-    handles its own errors, so the two layers and a regex match per request buy it nothing."""
+    handles its own errors, so the two layers and a regex match per request buy it nothing. What
+    must wrap the MCP path is a layer (:mod:`app.layers`)."""
 
-    def __init__(self, endpoint: MCPEndpoint, path: str, **kwargs: Any) -> None:
+    def __init__(self, mcp: ASGIApp, path: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.endpoint = endpoint
+        self.mcp = mcp
         self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == self.path:
             scope["app"] = self
-            await self.endpoint(scope, receive, send)
+            await self.mcp(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, server: MCPServer | None = None) -> Starlette:
-    """The whole service: the MCP endpoint at ``settings.streamable_http_path`` plus the health routes."""
+def create_app(
+    settings: Settings | None = None, server: MCPServer | None = None, *, layers: Sequence[Layer] = ()
+) -> Starlette:
+    """The whole service: the MCP endpoint at ``settings.streamable_http_path`` behind
+    :func:`default_layers` then ``layers``, plus the health routes."""
     settings = settings or load_settings()
     server = server or load_server(settings.server)
-    health = Health()
     endpoint = create_endpoint(server, settings)
+    health = Health(endpoint.streams)
     routes = [
-        Route(settings.streamable_http_path, endpoint),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
-    app = MCPApplication(endpoint, settings.streamable_http_path, routes=routes)
-    app.router.lifespan_context = lifespan(settings, health, endpoint.replies)
-    app.state.health = health
-    app.state.server = server
+    mcp = wrap(endpoint, [*default_layers(settings), *layers])
+    app = MCPApplication(mcp, settings.streamable_http_path, routes=routes)
+    app.router.lifespan_context = lifespan(settings, endpoint.streams, endpoint.store)
     return app
 
 

@@ -3,26 +3,22 @@
 A function gets one by declaring a parameter annotated ``Context``; it never shows in the schema.
 Progress and log messages go to whoever answers the request (an SSE stream, stdio) through one
 ``emit`` callable chosen by the transport; when nothing can carry them (a JSON-only reply) they are
-dropped, so a tool never has to ask.
+dropped, so a tool never has to ask. Questions to the client go through a :class:`ClientChannel`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from app.protocol.channel import ClientChannel, NoAnswer
 from app.protocol.errors import ToolError
 from app.protocol.messages import notification
 from app.protocol.versions import Era
 
-if TYPE_CHECKING:
-    from app.protocol.registry import MCPServer
-
-Message = dict[str, Any]
-Emit = Callable[[Message], Awaitable[None]]
-"""Sends one JSON-RPC notification to the client of this request."""
-Request = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
-"""Sends a server-to-client request about this request and returns the client's result."""
+JSONObject = dict[str, Any]
+Emit = Callable[[JSONObject], Awaitable[None]]
+"""Sends one JSON-RPC message (a notification, a server-to-client request) to the client of this request."""
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
 LOG_LEVELS: dict[str, int] = {
@@ -35,9 +31,9 @@ class Context:
     """One request as a tool sees it: who asked, in which protocol, and a way to talk back."""
 
     __slots__ = (
+        "_channel",
         "_emit",
         "_log_threshold",
-        "_request",
         "client_capabilities",
         "era",
         "meta",
@@ -45,12 +41,10 @@ class Context:
         "progress_token",
         "protocol_version",
         "request_id",
-        "server",
     )
 
     def __init__(
         self,
-        server: MCPServer,
         *,
         request_id: str | int,
         method: str,
@@ -58,10 +52,11 @@ class Context:
         protocol_version: str,
         meta: dict[str, Any],
         client_capabilities: dict[str, Any],
+        progress_token: str | int | float | None,
         log_level: str | None,
         emit: Emit | None,
+        channel: ClientChannel | None,
     ) -> None:
-        self.server = server
         self.request_id = request_id
         self.method = method
         self.era = era
@@ -70,14 +65,10 @@ class Context:
         """The request's ``params._meta``: progress token, trace context, client metadata."""
         self.client_capabilities = client_capabilities
         """Declared per request in 2026-07-28; unknown (empty) for stateless handshake-era requests."""
-        self.progress_token = meta.get("progressToken")
-        self._log_threshold = LOG_LEVELS.get(log_level) if log_level is not None else None
+        self.progress_token = progress_token
+        self._log_threshold = LOG_LEVELS[log_level] if log_level is not None else None
         self._emit = emit
-        self._request: Request | None = None
-
-    def bind_requests(self, request: Request) -> None:
-        """Called by transports that can carry server-to-client requests for this call."""
-        self._request = request
+        self._channel = channel
 
     async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
         """Send ``notifications/progress``; a no-op unless the client sent a ``progressToken``."""
@@ -110,10 +101,20 @@ class Context:
 
         Works for handshake-era clients whose reply can stream: the request goes out on this call's
         SSE stream and the answer comes back through the event store, on whichever worker it lands.
+        Returns the client's result; a request the client refuses or never answers raises ``ToolError``.
         """
-        if self._request is None:
+        if self._channel is None:
             raise ToolError(f"This request cannot carry {method}: the client reply is JSON-only or 2026-07-28")
-        return await self._request(method, params)
+        try:
+            answer = await self._channel.request(method, params)
+        except NoAnswer as exc:
+            raise ToolError(f"The client did not answer {method}: {exc.reason}") from None
+        error = answer.get("error")
+        if error is not None:
+            reason = error.get("message") if isinstance(error, dict) else error
+            raise ToolError(f"The client refused {method}: {reason}")
+        result = answer.get("result")
+        return result if isinstance(result, dict) else {}
 
     async def sample(
         self,

@@ -7,14 +7,14 @@ requests (the lists) are serialised once per server revision and era and reused 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 
+from app.protocol.admission import Admitted
+from app.protocol.channel import ClientChannel
 from app.protocol.context import LOG_LEVELS, Context, Emit
 from app.protocol.errors import (
     InternalError,
@@ -27,10 +27,9 @@ from app.protocol.errors import (
     UnknownTool,
 )
 from app.protocol.messages import error_response, result_response
+from app.protocol.pages import ListPages, cache_hints
 from app.protocol.registry import MCPServer
 from app.protocol.versions import (
-    META_CLIENT_CAPABILITIES,
-    META_LOG_LEVEL,
     META_SERVER_INFO,
     SUPPORTED_VERSIONS,
     Era,
@@ -41,15 +40,10 @@ logger = logging.getLogger("app.protocol")
 
 Result = dict[str, Any] | orjson.Fragment
 Handler = Callable[[dict[str, Any], Context], Awaitable[Result]]
+Answer = tuple[dict[str, Any], MCPError | None]
+"""The JSON-RPC response, and the error it reports (``None`` for a result, ``isError`` ones included)."""
 
 MAX_COMPLETIONS = 100
-_LISTS = {
-    "tools/list": ("tools", "tools"),
-    "resources/list": ("resources", "resources"),
-    "resources/templates/list": ("resourceTemplates", "templates"),
-    "prompts/list": ("prompts", "prompts"),
-}
-"""method -> (result key, registry attribute)."""
 
 
 def _string(params: dict[str, Any], key: str) -> str:
@@ -87,8 +81,7 @@ class Engine:
         self.legacy_log_level = legacy_log_level
         """Stateless handshake-era requests cannot remember ``logging/setLevel``; this stands in for it."""
         self.result_meta = {META_SERVER_INFO: server.info}
-        self._pages: dict[tuple[str, Era, str | None], orjson.Fragment] = {}
-        self._pages_revision = server.revision
+        self.pages = ListPages(server, page_size=page_size, ttl_ms=list_ttl_ms, result_meta=self.result_meta)
         shared: dict[str, Handler] = {
             "tools/list": self.list_page,
             "tools/call": self.tools_call,
@@ -115,27 +108,23 @@ class Engine:
             },
         }
 
-    def context(
-        self, message: dict[str, Any], params: dict[str, Any], era: Era, version: str, emit: Emit | None
-    ) -> Context:
-        meta = params.get("_meta") or {}
-        if era is Era.MODERN:
-            capabilities, log_level = meta[META_CLIENT_CAPABILITIES], meta.get(META_LOG_LEVEL)
-        else:
-            capabilities, log_level = {}, self.legacy_log_level
+    def context(self, admitted: Admitted, emit: Emit | None, channel: ClientChannel | None = None) -> Context:
+        """The tool's view of an admitted request; ``emit`` and ``channel`` are what the transport can carry."""
+        modern = admitted.era is Era.MODERN
         return Context(
-            self.server,
-            request_id=message["id"],
-            method=message["method"],
-            era=era,
-            protocol_version=version,
-            meta=meta,
-            client_capabilities=capabilities,
-            log_level=log_level,
+            request_id=admitted.request_id,
+            method=admitted.method,
+            era=admitted.era,
+            protocol_version=admitted.protocol_version,
+            meta=admitted.meta,
+            client_capabilities=admitted.client_capabilities,
+            progress_token=admitted.progress_token,
+            log_level=admitted.log_level if modern else self.legacy_log_level,
             emit=emit,
+            channel=channel,
         )
 
-    async def answer(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    async def answer(self, params: dict[str, Any], ctx: Context) -> Answer:
         """The JSON-RPC response to one request, for every transport: its result (modern results get
         ``resultType`` and ``serverInfo`` here, in one place) or the error it raised, a bug included."""
         handler = self.handlers[ctx.era].get(ctx.method)
@@ -144,57 +133,23 @@ class Engine:
                 raise MethodNotFound(f"Method not found: {ctx.method}")
             result = await handler(params, ctx)
         except MCPError as exc:
-            return error_response(ctx.request_id, exc, ctx.era)
+            return error_response(ctx.request_id, exc, ctx.era), exc
         except Exception:
             logger.exception("%s failed", ctx.method)
-            return error_response(ctx.request_id, InternalError("Internal error"), ctx.era)
+            error = InternalError("Internal error")
+            return error_response(ctx.request_id, error, ctx.era), error
         if ctx.era is Era.MODERN and type(result) is dict:
             result["resultType"] = "complete"
             result.setdefault("_meta", self.result_meta)
-        return result_response(ctx.request_id, result)
+        return result_response(ctx.request_id, result), None
 
     # -- both eras -------------------------------------------------------------------------------
 
     async def list_page(self, params: dict[str, Any], ctx: Context) -> Result:
-        """One page of a list; the cursor is the offset, so any worker can serve the next page."""
         cursor = params.get("cursor")
         if cursor is not None and not isinstance(cursor, str):
             raise InvalidCursor("cursor must be a string")
-        if self._pages_revision != self.server.revision:
-            self._pages.clear()
-            self._pages_revision = self.server.revision
-        key = (ctx.method, ctx.era, cursor)
-        page = self._pages.get(key)
-        if page is None:
-            page = self._pages[key] = self._build_page(ctx.method, ctx.era, cursor)
-        return page
-
-    def _build_page(self, method: str, era: Era, cursor: str | None) -> orjson.Fragment:
-        result_key, attribute = _LISTS[method]
-        items = [record.definition for record in getattr(self.server, attribute).values()]
-        offset = self._decode_cursor(cursor, len(items))
-        result: dict[str, Any] = {result_key: items[offset : offset + self.page_size]}
-        if offset + self.page_size < len(items):
-            result["nextCursor"] = base64.urlsafe_b64encode(str(offset + self.page_size).encode()).decode()
-        if era is Era.MODERN:
-            result.update(self._cache_hints(self.list_ttl_ms), resultType="complete", _meta=self.result_meta)
-        return orjson.Fragment(orjson.dumps(result))
-
-    @staticmethod
-    def _decode_cursor(cursor: str | None, length: int) -> int:
-        if cursor is None:
-            return 0
-        try:
-            offset = int(base64.urlsafe_b64decode(cursor.encode()).decode())
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise InvalidCursor(f"Invalid cursor: {cursor!r}") from None
-        if not 0 < offset < length:
-            raise InvalidCursor(f"Invalid cursor: {cursor!r}")
-        return offset
-
-    @staticmethod
-    def _cache_hints(ttl_ms: int) -> dict[str, Any]:
-        return {"ttlMs": ttl_ms, "cacheScope": "public"}
+        return self.pages.page(ctx.method, ctx.era, cursor)
 
     async def tools_call(self, params: dict[str, Any], ctx: Context) -> Result:
         name = _string(params, "name")
@@ -218,7 +173,7 @@ class Engine:
                 raise ResourceNotFound(f"Resource not found: {uri}", data={"uri": uri})
         result: dict[str, Any] = {"contents": contents}
         if ctx.era is Era.MODERN:
-            result.update(self._cache_hints(0))
+            result.update(cache_hints(0))
         return result
 
     async def prompts_get(self, params: dict[str, Any], ctx: Context) -> Result:
@@ -292,7 +247,7 @@ class Engine:
         result = {
             "supportedVersions": list(SUPPORTED_VERSIONS),
             "capabilities": self.capabilities(),
-            **self._cache_hints(self.list_ttl_ms),
+            **cache_hints(self.list_ttl_ms),
         }
         if self.server.instructions:
             result["instructions"] = self.server.instructions

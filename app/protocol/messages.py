@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from app.protocol.errors import InvalidRequest, MCPError, ResourceNotFound
+from app.protocol.errors import InvalidRequest, MCPError
 from app.protocol.versions import Era
 
 JSONRPC = "2.0"
@@ -61,8 +61,7 @@ def result_response(request_id: str | int, result: Any) -> dict[str, Any]:
 
 
 def error_object(exc: MCPError, era: Era) -> dict[str, Any]:
-    code = exc.legacy_code if isinstance(exc, ResourceNotFound) and era is Era.LEGACY else exc.code
-    error: dict[str, Any] = {"code": code, "message": exc.message}
+    error: dict[str, Any] = {"code": exc.code_for(era), "message": exc.message}
     if exc.data is not None:
         error["data"] = exc.data
     return error

@@ -1,42 +1,60 @@
 """The MCP endpoint (Streamable HTTP): one pure-ASGI callable for every protocol era.
 
-A POST is read and parsed once, classified by era from its headers and ``_meta``, checked, and handed
-to the engine. Everything that can end in a 4xx is decided before the first byte of a reply is sent.
-The reply is one JSON body unless the call emits a notification (progress, a log message) or stays
-silent past the keep-alive interval: then it becomes an SSE stream that the final response ends.
-No per-client state is kept between requests, so any worker of any replica can answer any request.
+A POST goes through three steps, each owning its failures: the HTTP head (Host and Origin guards,
+``Accept``, ``Content-Type``, size), the body (read once, parsed once), then admission
+(:func:`app.protocol.admission.admit`: era, ``_meta``, routing headers). Everything that can end in
+a 4xx is decided there, before the first byte of a reply, and answered by
+:func:`app.transport.responses.send_error`. The reply is one JSON body unless the call emits a
+notification or stays silent past the keep-alive interval: then it becomes an SSE stream that the
+final response ends. No per-client state is kept between requests, so any worker of any replica can
+answer any request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from app.events.store import StoreError
-from app.protocol.dispatch import Engine
+from app.events.store import EventStore
+from app.protocol.admission import Admitted, RoutingHeaders, admit
+from app.protocol.dispatch import Answer, Engine
 from app.protocol.errors import (
-    InternalError,
+    BodyTooLarge,
+    HostNotAllowed,
     InvalidRequest,
+    MCPError,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotWaiting,
+    OriginNotAllowed,
     ParseError,
+    UnsupportedMediaType,
 )
-from app.protocol.messages import Kind, classify, error_response, request_id_of
-from app.protocol.versions import (
-    Era,
-    at_least,
-)
+from app.protocol.messages import Kind, request_id_of
+from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era, at_least
 from app.security import AllowList
-from app.transport.checks import Rejection, accepts, check_modern, classify_era
-from app.transport.reply import Reply, ReplyOptions
-from app.transport.resume import ResumeRejected, resume
+from app.transport.backchannel import BackChannel, deliver
+from app.transport.reply import Reply
+from app.transport.responses import send_empty, send_error, send_json
+from app.transport.resume import resume
+from app.transport.streams import OpenStreams, StreamSettings
 
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
 RESUMABLE_SINCE = "2025-11-25"
 """Older clients choke on the priming event's empty data, so only these streams get event ids."""
-_MODERN_STATUS = {-32700: 400, -32600: 400, -32601: 404, -32602: 400, -32020: 400, -32021: 400, -32022: 400}
+
+
+def accepts(accept: bytes | None, media_type: bytes) -> bool:
+    """Whether an ``Accept`` header admits ``media_type``, wildcards included (a substring test: the
+    header is short and this runs on every request)."""
+    if accept is None:
+        return False
+    return media_type in accept or b"*/*" in accept or (media_type.split(b"/")[0] + b"/*") in accept
 
 
 class MCPEndpoint:
@@ -46,146 +64,100 @@ class MCPEndpoint:
         self,
         engine: Engine,
         *,
+        store: EventStore,
+        streams: OpenStreams,
+        stream_settings: StreamSettings,
         allowed_hosts: AllowList | None,
         allowed_origins: AllowList,
         max_body_size: int,
         json_response: bool,
-        replies: ReplyOptions,
+        reply_timeout_seconds: float,
     ) -> None:
         self.engine = engine
+        self.store = store
+        self.streams = streams
+        self.stream_settings = stream_settings
         self.allowed_hosts = allowed_hosts
         self.allowed_origins = allowed_origins
         self.max_body_size = max_body_size
         self.json_response = json_response
-        self.replies = replies
+        self.reply_timeout_seconds = reply_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            if scope["method"] == "POST":
-                await self._post(scope, receive, send)
-            else:
-                await self._other(scope, receive, send)
-        except Rejection as rejection:
-            await _reject(send, rejection)
+        if scope["method"] == "POST":
+            await self._post(scope, receive, send)
+        else:
+            await self._other(scope, receive, send)
 
     async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``GET`` with ``Last-Event-ID`` resumes a stream; anything else is 405 (no session, no GET stream)."""
-        last_event_id = None
-        for name, value in scope["headers"]:
-            self._check_caller(name, value)
-            if name == b"last-event-id":
-                last_event_id = value
-        if scope["method"] != "GET" or last_event_id is None:
-            await _respond(send, 405, b"", [(b"allow", b"GET, POST")])
-            return
         try:
-            await resume(last_event_id, self.replies, receive, send)
-        except ResumeRejected as rejected:
-            raise Rejection(rejected.status, rejected.error) from None
+            last_event_id = None
+            for name, value in scope["headers"]:
+                self._check_caller(name, value)
+                if name == b"last-event-id":
+                    last_event_id = value
+            if scope["method"] != "GET" or last_event_id is None:
+                raise MethodNotAllowed("Only POST, and GET with Last-Event-ID, are served here")
+            await resume(last_event_id, self.store, self.stream_settings, self.streams, receive, send)
+        except MCPError as error:
+            await send_error(send, error, Era.LEGACY, None)
 
     def _check_caller(self, name: bytes, value: bytes) -> None:
         """The DNS-rebinding guard: a browser page on another site must not reach a local server."""
         if name == b"host":
             if self.allowed_hosts is not None and not self.allowed_hosts.allows(value):
-                raise Rejection(421, InvalidRequest("Host not allowed"))
+                raise HostNotAllowed("Host not allowed")
         elif name == b"origin" and not self.allowed_origins.allows(value):
-            raise Rejection(403, InvalidRequest("Origin not allowed"))
+            raise OriginNotAllowed("Origin not allowed")
 
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
+        era, request_id = Era.LEGACY, None
+        try:
+            routing, stream_ok = self._read_head(scope)
+            message = _parse(await self._read_body(receive))
+            request_id = request_id_of(message)
+            admitted = admit(message, routing, legacy_version=DEFAULT_LEGACY_VERSION)
+            era = admitted.era
+            if admitted.kind is Kind.RESPONSE:
+                await self._deliver(admitted)
+            if admitted.kind is not Kind.REQUEST:
+                await send_empty(send, 202)
+                return
+        except MCPError as error:
+            await send_error(send, error, era, request_id)
+            return
+        await self._answer(admitted, send, receive if stream_ok else None)
+
+    def _read_head(self, scope: Scope) -> tuple[RoutingHeaders, bool]:
+        """The HTTP checks, in one pass over the headers: the routing headers for admission, and
+        whether the reply may stream."""
         accept = content_type = version = mcp_method = mcp_name = None
-        duplicated = False
+        repeated = False
         for name, value in scope["headers"]:
             if name == b"accept":
                 accept = value
             elif name == b"content-type":
                 content_type = value
             elif name == b"mcp-protocol-version":
-                duplicated |= version is not None
+                repeated |= version is not None
                 version = value
             elif name == b"mcp-method":
-                duplicated |= mcp_method is not None
+                repeated |= mcp_method is not None
                 mcp_method = value
             elif name == b"mcp-name":
-                duplicated |= mcp_name is not None
+                repeated |= mcp_name is not None
                 mcp_name = value
             elif name == b"content-length" and value.isdigit() and int(value) > self.max_body_size:
-                raise Rejection(413, InvalidRequest("Request body too large"))
+                raise BodyTooLarge("Request body too large")
             elif name == b"host" or name == b"origin":
                 self._check_caller(name, value)
-
         stream_ok = not self.json_response and accepts(accept, _SSE)
         if not accepts(accept, _JSON) or not (self.json_response or stream_ok):
-            raise Rejection(406, InvalidRequest("Accept must list application/json and text/event-stream"))
+            raise NotAcceptable("Accept must list application/json and text/event-stream")
         if content_type is None or not content_type.lower().startswith(_JSON):
-            raise Rejection(415, InvalidRequest("Content-Type must be application/json"))
-
-        body = await self._read_body(receive)
-        try:
-            message = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise Rejection(400, ParseError("Parse error: the body is not valid JSON")) from None
-        try:
-            kind = classify(message)
-        except InvalidRequest as exc:
-            raise Rejection(400, exc, request_id=request_id_of(message)) from None
-
-        params = message.get("params") or {}
-        era, protocol_version = classify_era(version, params, message.get("id"), duplicated)
-        if kind is Kind.RESPONSE:
-            await self._deliver(message, era)
-        if kind is not Kind.REQUEST:
-            await _respond(send, 202, b"")
-            return
-
-        request_id = message["id"]
-        method = message["method"]
-        if era is Era.MODERN:
-            check_modern(params, method, mcp_method, mcp_name, request_id)
-        await self._answer(message, params, era, protocol_version, send, receive if stream_ok else None)
-
-    async def _answer(
-        self,
-        message: dict[str, Any],
-        params: dict[str, Any],
-        era: Era,
-        protocol_version: str,
-        send: Send,
-        receive: Receive | None,
-    ) -> None:
-        """Run a checked request and reply: JSON, or SSE once the call streams (only when ``receive`` is
-        given, that is when the client accepts SSE)."""
-        reply = None
-        if receive is not None:
-            resumable = era is Era.LEGACY and at_least(protocol_version, RESUMABLE_SINCE)
-            reply = Reply(send, receive, self.replies, message["id"], resumable=resumable, modern=era is Era.MODERN)
-        ctx = self.engine.context(message, params, era, protocol_version, reply.emit if reply else None)
-        if reply is not None and era is Era.LEGACY:
-            ctx.bind_requests(reply.request)
-        try:
-            response = await self.engine.answer(params, ctx)
-        except asyncio.CancelledError:
-            if reply is None or not reply.client_gone:
-                raise
-            reply.task.uncancel()  # type: ignore[union-attr]
-            reply.finish()
-            return
-        if reply is not None and reply.finish():
-            await reply.write(orjson.dumps(response), final=True)
-        else:
-            await _respond_json(send, _status(response, era), response)
-
-    async def _deliver(self, message: dict[str, Any], era: Era) -> None:
-        """A client's answer to a server-to-client request: hand it to the call waiting for it."""
-        request_id = request_id_of(message)
-        if era is Era.MODERN:
-            raise Rejection(400, InvalidRequest("2026-07-28 clients must not send responses"), era, request_id)
-        try:
-            delivered = isinstance(request_id, str) and await self.replies.store.deliver(request_id, message)
-        except StoreError as exc:
-            raise Rejection(503, InternalError(f"Cannot deliver the response now: {exc}"), era, request_id) from None
-        if not delivered:
-            refused = InvalidRequest(f"No request {request_id!r} is waiting for a response")
-            raise Rejection(400, refused, era, request_id)
+            raise UnsupportedMediaType("Content-Type must be application/json")
+        return RoutingHeaders(version, mcp_method, mcp_name, repeated), stream_ok
 
     async def _read_body(self, receive: Receive) -> bytes:
         message = await receive()
@@ -198,46 +170,69 @@ class MCPEndpoint:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.max_body_size:
-                    raise Rejection(413, InvalidRequest("Request body too large"))
+                    raise BodyTooLarge("Request body too large")
                 chunks.append(chunk)
             body = b"".join(chunks)
         if len(body) > self.max_body_size:
-            raise Rejection(413, InvalidRequest("Request body too large"))
+            raise BodyTooLarge("Request body too large")
         return body
 
+    async def _deliver(self, admitted: Admitted) -> None:
+        """A client's answer to a server-to-client request: hand it to the call waiting for it."""
+        if admitted.era is Era.MODERN:
+            raise InvalidRequest("2026-07-28 clients must not send responses")
+        if not await deliver(self.store, admitted.message):
+            raise NotWaiting(f"No request {request_id_of(admitted.message)!r} is waiting for a response")
 
-_JSON_HEADERS = [(b"content-type", b"application/json")]
-
-
-def _status(response: dict[str, Any], era: Era) -> int:
-    """2026-07-28 gives errors HTTP statuses; handshake-era clients expect 200 for handler errors.
-    Nothing has been sent when this is asked, so an unknown method can still be a 404."""
-    error = response.get("error") if era is Era.MODERN else None
-    return 200 if error is None else _MODERN_STATUS.get(error["code"], 200)
-
-
-async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    head = [(b"content-length", str(len(body)).encode()), *(headers or ())]
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _respond_json(send: Send, status: int, payload: dict[str, Any]) -> None:
-    body = orjson.dumps(payload)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _reject(send: Send, rejection: Rejection) -> None:
-    if rejection.error is None:
-        await _respond(send, rejection.status, b"")
-    else:
-        await _respond_json(
-            send, rejection.status, error_response(rejection.request_id, rejection.error, rejection.era)
+    async def _answer(self, admitted: Admitted, send: Send, receive: Receive | None) -> None:
+        """Run an admitted request and reply: JSON, or SSE once the call streams (only when ``receive``
+        is given, that is when the client accepts SSE)."""
+        era = admitted.era
+        if receive is None:
+            response, error = await self.engine.answer(admitted.params, self.engine.context(admitted, None))
+            await send_json(send, 200 if error is None else error.status(era), response)
+            return
+        resumable = era is Era.LEGACY and at_least(admitted.protocol_version, RESUMABLE_SINCE)
+        reply = Reply(
+            send,
+            receive,
+            admitted.request_id,
+            settings=self.stream_settings,
+            streams=self.streams,
+            store=self.store,
+            resumable=resumable,
         )
+        if era is Era.LEGACY:
+            channel = BackChannel(reply, self.store, self.reply_timeout_seconds)
+            answer = await self.engine.answer(admitted.params, self.engine.context(admitted, reply.emit, channel))
+        else:
+            cancellable = await self._until_disconnect(admitted, reply)
+            if cancellable is None:
+                return
+            answer = cancellable
+        response, error = answer
+        if reply.finish():
+            await reply.write(orjson.dumps(response), final=True)
+        else:
+            await send_json(send, 200 if error is None else error.status(era), response)
+
+    async def _until_disconnect(self, admitted: Admitted, reply: Reply) -> Answer | None:
+        """2026-07-28 treats a closed stream as cancellation: the call is cancelled when its client goes
+        away while it streams, and then there is nobody to answer (``None``)."""
+        ctx = self.engine.context(admitted, reply.emit)
+        try:
+            async with asyncio.timeout(None) as scope:
+                reply.on_disconnect = functools.partial(scope.reschedule, 0)
+                answer = await self.engine.answer(admitted.params, ctx)
+                reply.on_disconnect = None
+        except TimeoutError:  # only the scope raises it: the engine turns a tool's own into a result
+            reply.finish()
+            return None
+        return answer
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ParseError("Parse error: the body is not valid JSON") from None

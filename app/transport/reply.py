@@ -2,11 +2,8 @@
 
 Nothing is sent until the result is known, or until a notification, a server-to-client request or a
 keep-alive (the call stayed silent for ``keepalive_seconds``) must go out: then the reply commits to
-``200 text/event-stream`` and the final response ends it. Writers take turns, because
-keep-alives and server closes come from other tasks.
-
-Keep-alives cost a request nothing until they are due: one task per worker looks over the open
-replies a few times per interval, instead of a timer per request.
+``200 text/event-stream`` and the final response ends it. Writers take turns, because keep-alives and
+server closes come from other tasks.
 
 A *resumable* reply (2025-11-25 clients) also appends each event to the EventStore and gives it an
 id, after a priming event. The server may then close the connection on purpose (shutdown, or a
@@ -18,19 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
 from starlette.types import Receive, Send
 
 from app.events.ids import START, make_event_id, new_stream_id
-from app.events.store import EventStore, ReplyTimeout, StoreError
-from app.protocol.errors import InternalError, ToolError
+from app.events.store import EventStore, StoreError
 from app.transport import sse
+from app.transport.streams import OpenStreams, StreamSettings
 
 logger = logging.getLogger("app.transport")
 
@@ -43,8 +39,6 @@ class Reply:
     detached = False
     """The server closed the connection on purpose; events now only go to the store."""
     stream_id: str | None = None
-    client_gone = False
-    task: asyncio.Task[Any] | None = None
     _closed = False
     _busy = False
     """A writer is between its first and last ``send``: one reply's writers take turns, because the
@@ -54,28 +48,30 @@ class Reply:
     _pending: list[bytes] | None = None
     _close_timer: asyncio.TimerHandle | None = None
     _background: set[asyncio.Task[None]] | None = None
+    _watcher: asyncio.Task[None] | None = None
+    on_disconnect: Callable[[], None] | None = None
+    """Called if the client goes away while the reply streams. 2026-07-28 treats a closed stream as
+    cancellation; the handshake era does not (there the call runs on, and its events stay resumable)."""
 
     def __init__(
         self,
         send: Send,
         receive: Receive,
-        options: ReplyOptions,
         request_id: str | int,
         *,
+        settings: StreamSettings,
+        streams: OpenStreams,
+        store: EventStore,
         resumable: bool,
-        modern: bool,
     ) -> None:
         self.send = send
         self.receive = receive
-        self.options = options
         self.request_id = request_id
+        self.settings = settings
+        self.streams = streams
+        self.store = store
         self.resumable = resumable
-        self.cancel_on_disconnect = modern
-        """2026-07-28 treats a closed stream as cancellation; the handshake era does not (there the call
-        runs on, and its events stay resumable)."""
-        if modern:
-            self.task = asyncio.current_task()
-        self.last_sent = options.watch(self)
+        self.last_sent = streams.watch(self)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run a helper task for this reply, keeping a reference until it is done."""
@@ -84,6 +80,9 @@ class Reply:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def send_keepalive(self) -> None:
+        self._spawn(self.keepalive())  # a slow client must not hold up the scanner
 
     async def keepalive(self) -> None:
         """Send an SSE comment (committing to SSE first, if the call has been silent so far)."""
@@ -132,7 +131,7 @@ class Reply:
             event_id = None
             if self.stream_id is not None:
                 try:
-                    event_id = await self.options.store.append(self.stream_id, data, final=final)
+                    event_id = await self.store.append(self.stream_id, data, final=final)
                 except StoreError as exc:
                     logger.warning("event not stored, the client cannot resume past it: %s", exc)
             if self.detached:
@@ -175,26 +174,25 @@ class Reply:
         if self.resumable:
             stream_id = new_stream_id()
             try:
-                await self.options.store.open(stream_id, self.request_id)
+                await self.store.open(stream_id, self.request_id)
             except StoreError as exc:
                 logger.warning("stream not resumable, the event store failed: %s", exc)
             else:
                 self.stream_id = stream_id
-                self._queue(sse.priming(make_event_id(stream_id, START), self.options.retry_ms))
-                self.options.registry.add(self)
-                if self.options.close_after_seconds is not None:
+                self._queue(sse.priming(make_event_id(stream_id, START), self.settings.retry_ms))
+                self.streams.resumable.add(self)
+                if self.settings.close_after_seconds is not None:
                     loop = asyncio.get_running_loop()
-                    self._close_timer = loop.call_later(self.options.close_after_seconds, self._close_soon)
+                    self._close_timer = loop.call_later(self.settings.close_after_seconds, self._close_soon)
         await self.send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
-        if self.cancel_on_disconnect:
-            self._spawn(self._watch())
+        if self.on_disconnect is not None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":
             pass
-        if not self._closed and self.task is not None:
-            self.client_gone = True
-            self.task.cancel()
+        if not self._closed and self.on_disconnect is not None:
+            self.on_disconnect()
 
     # -- ending ------------------------------------------------------------------------------
 
@@ -208,7 +206,7 @@ class Reply:
             if self._closed or self.detached or self.stream_id is None:
                 return
             self.detached = True
-            await self._send_pending(sse.retry(self.options.retry_ms), more_body=False)
+            await self._send_pending(sse.retry(self.settings.retry_ms), more_body=False)
         finally:
             self._end_turn()
 
@@ -217,95 +215,7 @@ class Reply:
         self._closed = True
         if self._close_timer is not None:
             self._close_timer.cancel()
-        if self._background is not None and self.cancel_on_disconnect:
-            for task in self._background:
-                if task is not asyncio.current_task():
-                    task.cancel()  # the disconnect watcher; a pending flush is a no-op after the final write
-        self.options.open.discard(self)
-        self.options.registry.discard(self)
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self.streams.forget(self)
         return self.streaming
-
-    # -- server-to-client requests -----------------------------------------------------------
-
-    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Send ``method`` to the client on this stream and wait for its answer, which arrives as a
-        separate POST, possibly on another worker, and reaches us through the store."""
-        store = self.options.store
-        request_id = f"s-{secrets.token_hex(16)}"
-        timeout = self.options.reply_timeout_seconds
-        try:
-            await store.expect_reply(request_id, timeout)
-            await self.emit({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
-            message = await store.wait_for_reply(request_id, timeout)
-        except ReplyTimeout:
-            raise ToolError(f"The client did not answer {method} within {timeout:g} s") from None
-        except StoreError as exc:
-            raise InternalError(f"Cannot reach the client for {method}: {exc}") from exc
-        error = message.get("error")
-        if error is not None:
-            reason = error.get("message") if isinstance(error, dict) else error
-            raise ToolError(f"The client refused {method}: {reason}")
-        result: dict[str, Any] = message.get("result") or {}
-        return result
-
-
-class ReplyOptions:
-    """What every reply of one endpoint shares: settings, the store, and the set of open streams."""
-
-    __slots__ = (
-        "_scanner",
-        "close_after_seconds",
-        "draining",
-        "keepalive_seconds",
-        "open",
-        "registry",
-        "reply_timeout_seconds",
-        "retry_ms",
-        "store",
-    )
-
-    def __init__(
-        self,
-        store: EventStore,
-        *,
-        keepalive_seconds: float,
-        retry_ms: int,
-        close_after_seconds: float | None,
-        reply_timeout_seconds: float,
-    ) -> None:
-        self.store = store
-        self.keepalive_seconds = keepalive_seconds
-        self.retry_ms = retry_ms
-        self.close_after_seconds = close_after_seconds
-        self.reply_timeout_seconds = reply_timeout_seconds
-        self.draining = False
-        """Set at shutdown: resumed streams end with ``retry`` too."""
-        self.open: set[Reply] = set()
-        """Replies still running, watched for silence."""
-        self.registry: set[Reply] = set()
-        """Resumable replies still streaming: shutdown closes them so their clients resume elsewhere."""
-        self._scanner: asyncio.Task[None] | None = None
-
-    def watch(self, reply: Reply) -> float:
-        """Watch ``reply`` for silence; returns the time it starts from."""
-        self.open.add(reply)
-        if self._scanner is None:
-            self._scanner = asyncio.get_running_loop().create_task(self._scan())
-        return time.monotonic()
-
-    async def _scan(self) -> None:
-        """The one keep-alive task of a worker: a few looks per interval, a comment where one is due."""
-        interval = self.keepalive_seconds
-        while True:
-            await asyncio.sleep(interval / 4)
-            due = time.monotonic() - interval
-            for reply in [reply for reply in self.open if reply.last_sent <= due]:
-                reply.last_sent = time.monotonic()  # not again before this one is sent
-                reply._spawn(reply.keepalive())  # a slow client must not hold up the others
-
-    async def close_all_for_resume(self) -> int:
-        self.draining = True
-        replies = list(self.registry)
-        for reply in replies:
-            await reply.close_for_resume()
-        return len(replies)

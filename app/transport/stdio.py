@@ -13,16 +13,11 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from app.protocol.admission import Admitted, admit
 from app.protocol.dispatch import Engine
-from app.protocol.errors import InvalidParams, InvalidRequest, MCPError, ParseError
-from app.protocol.messages import Kind, classify, error_response, request_id_of
-from app.protocol.versions import (
-    DEFAULT_LEGACY_VERSION,
-    META_CLIENT_CAPABILITIES,
-    META_PROTOCOL_VERSION,
-    MODERN_VERSION,
-    Era,
-)
+from app.protocol.errors import InvalidRequest, MCPError, ParseError
+from app.protocol.messages import Kind, error_response, request_id_of
+from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era
 
 
 class StdioSession:
@@ -46,29 +41,19 @@ class StdioSession:
             await self.write(error_response(None, ParseError("Parse error"), Era.LEGACY))
             return
         try:
-            kind = classify(message)
+            admitted = admit(message, None, legacy_version=self.legacy_version)
         except MCPError as exc:
             await self.write(error_response(request_id_of(message), exc, Era.LEGACY))
             return
-        if kind is Kind.REQUEST:
-            task = asyncio.create_task(self.answer(message))
+        if admitted.kind is Kind.REQUEST:
+            task = asyncio.create_task(self.answer(admitted))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    async def answer(self, message: dict[str, Any]) -> None:
-        params = message.get("params") or {}
-        meta = params.get("_meta")
-        meta = meta if isinstance(meta, dict) else {}
-        if meta.get(META_PROTOCOL_VERSION) == MODERN_VERSION:
-            era, version = Era.MODERN, MODERN_VERSION
-            if not isinstance(meta.get(META_CLIENT_CAPABILITIES), dict):
-                missing = InvalidParams(f"params._meta must carry {META_CLIENT_CAPABILITIES}")
-                await self.write(error_response(message["id"], missing, era))
-                return
-        else:
-            era, version = Era.LEGACY, self.legacy_version
-        response = await self.engine.answer(params, self.engine.context(message, params, era, version, self.write))
-        if message["method"] == "initialize" and "result" in response:
+    async def answer(self, admitted: Admitted) -> None:
+        ctx = self.engine.context(admitted, self.write)
+        response, _ = await self.engine.answer(admitted.params, ctx)
+        if admitted.method == "initialize" and "result" in response:
             self.legacy_version = response["result"]["protocolVersion"]
         await self.write(response)
 

@@ -1,0 +1,53 @@
+"""The handshake era's client channel: a server-to-client request goes out on the call's own SSE
+stream, and the client's answer, a separate POST that may land on any worker, comes back through
+the event store.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from app.events.store import EventStore, ReplyTimeout, StoreError
+from app.protocol.channel import NoAnswer
+from app.protocol.errors import Unavailable
+from app.protocol.messages import JSONRPC
+from app.transport.reply import Reply
+
+logger = logging.getLogger("app.transport")
+
+
+class BackChannel:
+    """Implements :class:`app.protocol.channel.ClientChannel` for one streaming reply."""
+
+    __slots__ = ("reply", "store", "timeout")
+
+    def __init__(self, reply: Reply, store: EventStore, timeout: float) -> None:
+        self.reply = reply
+        self.store = store
+        self.timeout = timeout
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        request_id = f"s-{secrets.token_hex(16)}"
+        try:
+            await self.store.expect_reply(request_id, self.timeout)
+            await self.reply.emit({"jsonrpc": JSONRPC, "id": request_id, "method": method, "params": params})
+            return await self.store.wait_for_reply(request_id, self.timeout)
+        except ReplyTimeout:
+            raise NoAnswer(f"no answer within {self.timeout:g} s") from None
+        except StoreError as exc:
+            logger.warning("cannot wait for the client's answer to %s: %s", method, exc)
+            raise Unavailable("Cannot reach the client now: the event store is temporarily unavailable") from exc
+
+
+async def deliver(store: EventStore, message: dict[str, Any]) -> bool:
+    """Hand a client's answer to the call waiting for it, on whichever worker; false if none waits."""
+    request_id = message.get("id")
+    if not isinstance(request_id, str):
+        return False
+    try:
+        return await store.deliver(request_id, message)
+    except StoreError as exc:
+        logger.warning("cannot deliver the client's answer to %s: %s", request_id, exc)
+        raise Unavailable("Cannot deliver the response now: the event store is temporarily unavailable") from None
