@@ -2,8 +2,8 @@
 
 Patterns are compiled once; each distinct header value is judged once and remembered (a bounded
 cache), so a request pays one dict lookup. A pattern without a port matches any port; ``*`` matches
-anything, and ``*.example.com`` any subdomain. Authentication will resolve the caller here too,
-before dispatch.
+anything, and ``*.example.com`` any subdomain. Authentication is a layer in front of the endpoint
+(:mod:`app.layers`), not part of this guard.
 """
 
 from __future__ import annotations
