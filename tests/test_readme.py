@@ -4,23 +4,61 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.protocol import MCPServer
 from app.settings import Settings
+from tests.support.client import MCPTestClient
+from tests.support.servers import ServerSpec, start_server
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 EXAMPLES = [block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "from app.protocol" in block]
+SAMPLE_VALUES = {"string": "x", "integer": 1, "number": 1.5, "boolean": True}
+"""A value of each JSON Schema type the examples' parameters use."""
+
+
+def sample_object(schema: dict[str, Any]) -> dict[str, Any]:
+    """A value for every property of an object schema (a tool's inputSchema, an elicitation's)."""
+    return {name: SAMPLE_VALUES[prop["type"]] for name, prop in schema.get("properties", {}).items()}
+
+
+async def answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The client's side of ``ctx.sample`` and ``ctx.elicit``: a model's reply, a user who accepts."""
+    params = request["params"]
+    match request["method"]:
+        case "sampling/createMessage":
+            return {"role": "assistant", "content": {"type": "text", "text": "x"}, "model": "test-model"}
+        case "elicitation/create":
+            return {"action": "accept", "content": sample_object(params["requestedSchema"])}
+        case method:
+            raise NotImplementedError(method)
 
 
 @pytest.mark.parametrize("source", EXAMPLES, ids=[f"example-{n}" for n in range(len(EXAMPLES))])
-def test_readme_tool_examples_run(source: str) -> None:
+async def test_readme_tool_examples_run(source: str, tmp_path: Path) -> None:
+    """Each example, served as its own module the way the README says, answers a call to every tool."""
     namespace: dict[str, object] = {}
     exec(compile(source, "README.md", "exec"), namespace)
     server = namespace["server"]
     assert isinstance(server, MCPServer)
     assert server.tools, "every example registers at least one tool"
+
+    (tmp_path / "readme_example.py").write_text(source)
+    running = start_server(ServerSpec.of("readme_example:server", PYTHONPATH=str(tmp_path)))
+    try:
+        capabilities = {"sampling": {}, "elicitation": {}}
+        async with MCPTestClient(running.url, capabilities=capabilities, on_request=answer) as client:
+            await client.initialize()
+            tools = (await client.request("tools/list")).result["tools"]
+            assert {tool["name"] for tool in tools} == set(server.tools)
+            for tool in tools:
+                arguments = sample_object(tool["inputSchema"])
+                result = (await client.request("tools/call", {"name": tool["name"], "arguments": arguments})).result
+                assert not result.get("isError"), f"{tool['name']}({arguments}): {result}"
+    finally:
+        running.stop()
 
 
 def test_every_setting_is_in_the_readme_table() -> None:

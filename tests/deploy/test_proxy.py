@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from infra.sim import Rig
+from tests.support.sse import iter_events
 
 HEADERS = {
     "Accept": "application/json, text/event-stream",
@@ -55,19 +56,12 @@ def call(rig: Rig, tool: str, arguments: dict[str, Any], timeout: float) -> tupl
         with client.stream("POST", rig.url, json=body, headers=HEADERS) as response:
             if response.headers["content-type"].startswith("application/json"):
                 return response, [Received(time.monotonic() - sent, json.loads(response.read()))]
-            return response, [Received(at - sent, message) for at, message in _sse_messages(response)]
-
-
-def _sse_messages(response: httpx.Response) -> Iterator[tuple[float, dict[str, Any]]]:
-    """JSON payloads of SSE events with their arrival times; comments and empty (priming) events skipped."""
-    data: list[str] = []
-    for line in response.iter_lines():
-        if line.startswith("data:"):
-            data.append(line.removeprefix("data:").removeprefix(" "))
-        elif not line and data:
-            payload, data = "\n".join(data), []
-            if payload:
-                yield time.monotonic(), json.loads(payload)
+            # Each event is timed as the parser completes it, so buffering on the way would show.
+            return response, [
+                Received(time.monotonic() - sent, message)
+                for event in iter_events(response)
+                if (message := event.message) is not None
+            ]
 
 
 def test_progress_reaches_the_client_while_the_tool_runs(rig: Rig) -> None:

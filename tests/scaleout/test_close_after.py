@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.scaleout.test_rig import LEGACY, call, last_id, progress_of, result_of, resume
 from tests.support.servers import ServerSpec, start_server
 from tests.support.sse import SSEEvent, iter_events
+from tests.support.streams import LEGACY, call, last_id, progress_of, result_of, resume
 
 
 def test_a_stream_closed_by_the_server_is_resumed_to_its_end() -> None:

@@ -5,62 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import httpx
 
 from infra.sim import Rig
 from tests.support.sse import SSEEvent, iter_events
-
-LEGACY = {
-    "Content-Type": "application/json",
-    "Accept": "application/json, text/event-stream",
-    "MCP-Protocol-Version": "2025-11-25",
-}
-
-
-def call(name: str, arguments: dict[str, Any], request_id: int = 1, progress: bool = True) -> dict[str, Any]:
-    params: dict[str, Any] = {"name": name, "arguments": arguments}
-    if progress:
-        params["_meta"] = {"progressToken": f"p{request_id}"}
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
-
-
-def resume(client: httpx.Client, url: str, last_event_id: str, attempts: int = 10) -> list[SSEEvent]:
-    """Reconnect with ``Last-Event-ID`` until the final response, as a 2025-11-25 client does: a
-    reconnection may land on a draining worker, which sends ``retry`` and closes again."""
-    events: list[SSEEvent] = []
-    for _ in range(attempts):
-        headers = {**LEGACY, "Last-Event-ID": last_event_id}
-        with client.stream("GET", url, headers=headers) as response:
-            assert response.status_code == 200, response.read()
-            batch = list(iter_events(response))
-        events += batch
-        if any(e.message and "id" in e.message and "method" not in e.message for e in batch):
-            return events
-        last_event_id = next((e.id for e in reversed(batch) if e.id), last_event_id)
-        time.sleep(0.1)
-    raise AssertionError(f"no final response after {attempts} reconnections: {events}")
-
-
-def progress_of(events: list[SSEEvent]) -> list[float]:
-    return [
-        e.message["params"]["progress"]
-        for e in events
-        if e.message and e.message.get("method") == "notifications/progress"
-    ]
-
-
-def result_of(events: list[SSEEvent]) -> dict[str, Any]:
-    finals = [e.message for e in events if e.message and "id" in e.message and "method" not in e.message]
-    assert len(finals) == 1, f"expected one final response, got {finals}"
-    return finals[0]
-
-
-def last_id(events: list[SSEEvent]) -> str:
-    ids = [e.id for e in events if e.id]
-    assert ids, "the stream carried no event ids"
-    return ids[-1]
+from tests.support.streams import LEGACY, call, last_id, progress_of, result_of, resume
 
 
 def test_a_cut_connection_resumes_on_any_instance(rig: Rig) -> None:

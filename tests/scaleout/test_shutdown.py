@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from tests.scaleout.test_rig import LEGACY, call
 from tests.support.servers import ServerSpec, start_server
+from tests.support.streams import LEGACY, call
 
 
 def test_sigterm_drains_before_it_stops() -> None:

@@ -22,12 +22,13 @@ import asyncio
 import base64
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from tests.support.sse import SSEEvent, aiter_events
 from tests.support.wire import MODERN_VERSION, WireViolation, validate_server_message
 
 __all__ = [
@@ -51,14 +52,6 @@ _LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert
 
 ServerRequestHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 """Answers a server-to-client request (the whole message) with a result; raising sends an error."""
-
-
-@dataclass(frozen=True, slots=True)
-class SSEEvent:
-    data: str
-    event: str | None = None
-    id: str | None = None
-    retry: int | None = None
 
 
 @dataclass
@@ -277,7 +270,7 @@ class MCPTestClient:
             exchange = Exchange(body, self.version, response.status_code, response.headers, b"")
             if exchange.is_sse:
                 lines: list[str] = []
-                async for event in _events(response.aiter_lines(), lines):
+                async for event in aiter_events(_recorded(response.aiter_lines(), lines)):
                     exchange.events.append(event)
                     if event.data.strip():
                         message = self._accept(exchange, _parse(event.data, exchange))
@@ -359,32 +352,11 @@ class MCPTestClient:
         exchange.answered.append(answer)
 
 
-async def _events(lines: AsyncIterator[str], raw: list[str]) -> AsyncIterator[SSEEvent]:
-    """Parse an SSE stream (WHATWG rules for the fields MCP uses); comments are skipped."""
-    data: list[str] = []
-    event = event_id = None
-    retry = None
+async def _recorded(lines: AsyncIterable[str], into: list[str]) -> AsyncIterator[str]:
+    """Pass ``lines`` on, keeping each: the exchange's body is rebuilt from them."""
     async for line in lines:
-        raw.append(line)
-        if line == "":
-            if data or event_id is not None or retry is not None:
-                yield SSEEvent("\n".join(data), event, event_id, retry)
-            data, event, event_id, retry = [], None, None, None
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "data":
-            data.append(value)
-        elif name == "event":
-            event = value
-        elif name == "id":
-            event_id = value
-        elif name == "retry" and value.isdigit():
-            retry = int(value)
-    if data:
-        yield SSEEvent("\n".join(data), event, event_id, retry)
+        into.append(line)
+        yield line
 
 
 def _parse(text: str, exchange: Exchange) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx2
 
+from tests.support.sse import parse_events
 from tests.support.wire import LEGACY_VERSIONS, WireViolation, validate_server_message
 
 HEADERLESS_VERSION = "2025-03-26"
@@ -39,12 +40,7 @@ def split_messages(content_type: str, body: bytes) -> list[Any]:
     if content_type.startswith("application/json"):
         return [json.loads(text)] if text.strip() else []
     if content_type.startswith("text/event-stream"):
-        messages = []
-        for block in text.replace("\r\n", "\n").split("\n\n"):
-            data = [line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
-            if data and "".join(data).strip():
-                messages.append(json.loads("\n".join(data)))
-        return messages
+        return [message for event in parse_events(text) if (message := event.message) is not None]
     return []
 
 
