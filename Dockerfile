@@ -22,12 +22,18 @@ RUN pip install --no-cache-dir --no-deps --force-reinstall . \
  && python -m compileall -q /opt/venv
 
 FROM base AS runtime
+# The variable names a file path, not a secret: the tokens themselves are mounted at run time.
+# hadolint ignore=DL3064
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONFAULTHANDLER=1 \
     PATH="/opt/venv/bin:$PATH" \
     FASTMCP_HOST=0.0.0.0 \
-    FASTMCP_PORT=8000
+    FASTMCP_PORT=8000 \
+    FASTMCP_AUTH=bearer \
+    FASTMCP_AUTH_BEARER_TOKENS_FILE=/run/secrets/mcp-tokens
+# Authenticated by default: static bearer tokens from a mounted file (a Docker or Compose secret:
+# `docker run -v "$PWD/tokens:/run/secrets/mcp-tokens:ro" ...`). Kubernetes sets FASTMCP_AUTH=jwt.
 # A numeric user, so Kubernetes can check runAsNonRoot without reading /etc/passwd.
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --no-log-init \

@@ -63,6 +63,7 @@ def serve_http(settings: Settings, *, reload: bool) -> None:
         app = create_app(settings)
     uvicorn.run(
         app,  # type: ignore[arg-type]
+        http="app.serving:LimitedHttpProtocol",
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator, Callable
 from types import FrameType
 from typing import Any
 
-from app.events.store import EventStore
 from app.settings import Settings
+from app.transport.http import MCPEndpoint
 from app.transport.streams import OpenStreams
 
 logger = logging.getLogger("app")
@@ -86,19 +86,21 @@ def configure_logging(level: str) -> None:
         app_logger.addHandler(handler)
 
 
-def lifespan(settings: Settings, streams: OpenStreams, store: EventStore) -> Callable[[Any], Any]:
+def lifespan(settings: Settings, endpoint: MCPEndpoint) -> Callable[[Any], Any]:
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[None]:
         configure_logging(settings.log_level)
         warn_if_memory_store_is_shared(settings)
+        if settings.auth == "none":
+            logger.warning("FASTMCP_AUTH=none: anyone who can reach this server can call every tool")
         if not settings.stateless_http:
             logger.warning("FASTMCP_STATELESS_HTTP=false has no effect: this server keeps no sessions")
-        Drain(streams, settings.drain_delay_seconds).install()
+        Drain(endpoint.streams, settings.drain_delay_seconds).install()
+        await endpoint.start()
         gc.freeze()  # what start-up built lives as long as the worker: keep the collector off it
         try:
             yield
         finally:
-            streams.stop()
-            await store.aclose()
+            await endpoint.aclose()
 
     return run

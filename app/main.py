@@ -15,15 +15,18 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.auth.config import auth_layer, auth_routes, resource_metadata_url
 from app.events.memory import MemoryEventStore
 from app.events.store import EventStore
 from app.health import Health
-from app.layers import Layer, wrap
+from app.layers import Layer, cors_layer, wrap
 from app.lifecycle import lifespan
 from app.protocol import MCPServer
 from app.protocol.dispatch import Engine
+from app.protocol.invoke import Runner
 from app.security import AllowList
 from app.settings import Settings, load_settings
+from app.transport.calls import RunningCalls
 from app.transport.http import MCPEndpoint
 from app.transport.responses import orphan_event
 from app.transport.streams import OpenStreams, StreamSettings
@@ -48,8 +51,15 @@ def create_engine(server: MCPServer, settings: Settings) -> Engine:
         server,
         page_size=settings.list_page_size,
         list_ttl_ms=settings.list_ttl_ms,
-        mask_error_details=settings.mask_error_details,
+        runner=Runner(
+            threads=settings.tool_threads,
+            time_limit=settings.tool_time_limit_seconds,
+            mask_errors=settings.mask_error_details,
+        ),
         legacy_log_level=settings.client_log_level,
+        max_id_length=settings.max_id_length,
+        max_uri_length=settings.max_uri_length,
+        resource_metadata_url=resource_metadata_url(settings),
     )
 
 
@@ -75,13 +85,14 @@ def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | N
         create_engine(server, settings),
         store=store or create_store(settings),
         streams=OpenStreams(settings.sse_keepalive_seconds),
+        calls=RunningCalls(),
         stream_settings=StreamSettings(
             keepalive_seconds=settings.sse_keepalive_seconds,
             retry_ms=settings.sse_retry_ms,
             close_after_seconds=settings.sse_close_after_seconds,
         ),
         allowed_hosts=None if "*" in hosts else AllowList(hosts),
-        allowed_origins=AllowList(settings.http_allowed_origins),
+        allowed_origins=AllowList([*settings.http_allowed_origins, *settings.cors_allowed_origins]),
         max_body_size=settings.max_request_body_size,
         json_response=settings.json_response,
         reply_timeout_seconds=settings.client_reply_timeout_seconds,
@@ -89,9 +100,15 @@ def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | N
 
 
 def default_layers(settings: Settings) -> list[Layer]:
-    """The layers every MCP request passes, outermost first. None yet: authentication and telemetry
-    go here, each only when its settings turn it on, so a feature that is off costs nothing."""
-    return []
+    """The layers every MCP request passes, outermost first, each only when its settings turn it on,
+    so a feature that is off costs nothing: CORS (a preflight carries no token), then authentication."""
+    layers = []
+    if settings.cors_allowed_origins:
+        layers.append(cors_layer(settings.cors_allowed_origins))
+    authentication = auth_layer(settings)
+    if authentication is not None:
+        layers.append(authentication)
+    return layers
 
 
 class MCPApplication(Starlette):
@@ -124,10 +141,11 @@ def create_app(
     routes = [
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
+        *auth_routes(settings, server.scopes()),
     ]
     mcp = wrap(endpoint, [*default_layers(settings), *layers])
     app = MCPApplication(mcp, settings.streamable_http_path, routes=routes)
-    app.router.lifespan_context = lifespan(settings, endpoint.streams, endpoint.store)
+    app.router.lifespan_context = lifespan(settings, endpoint)
     return app
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 
 _CACHE_LIMIT = 1024
+_CACHED_VALUE_LIMIT = 256
+"""Longer values are judged every time: the cache holds at most 1024 x 256 bytes of client input."""
 
 
 def _compile(pattern: str) -> str:
@@ -38,6 +40,6 @@ class AllowList:
         verdict = self._cache.get(value)
         if verdict is None:
             verdict = self._regex.fullmatch(value.decode("latin-1")) is not None
-            if len(self._cache) < _CACHE_LIMIT:
+            if len(self._cache) < _CACHE_LIMIT and len(value) <= _CACHED_VALUE_LIMIT:
                 self._cache[value] = verdict
         return verdict

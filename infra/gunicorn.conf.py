@@ -21,8 +21,9 @@ def _env(name: str, default: _T) -> _T:
 # The app's own default is loopback; the image and the Kubernetes ConfigMap set FASTMCP_HOST=0.0.0.0.
 bind = _env("GUNICORN_BIND", f"{_env('FASTMCP_HOST', '127.0.0.1')}:{_env('FASTMCP_PORT', 8000)}")
 
-# uvicorn-worker's class; uvicorn.workers.UvicornWorker is deprecated.
-worker_class = "uvicorn_worker.UvicornWorker"
+# uvicorn-worker's class with the app's limits on request heads (size and time to arrive), which
+# plain uvicorn does not have; gunicorn's own limit_request_* settings do not reach uvicorn workers.
+worker_class = "app.serving.Worker"
 
 # One worker per container by default. cpu_count() sees the node's cores, not the container's
 # CPU request, so it is never used here. Raise WEB_CONCURRENCY to use more cores in one process tree.
@@ -69,4 +70,5 @@ def on_starting(server: object) -> None:
     instead of every worker failing at boot and being started again."""
     from app.settings import load_settings
 
-    load_settings()
+    host, _, port = bind.rpartition(":")  # the address gunicorn binds is the one the auth check must see
+    load_settings(**({"host": host.strip("[]") or "0.0.0.0"} if port and not bind.startswith("unix:") else {}))

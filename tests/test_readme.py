@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app.protocol import MCPServer
@@ -46,10 +47,15 @@ async def test_readme_tool_examples_run(source: str, tmp_path: Path) -> None:
     assert server.tools, "every example registers at least one tool"
 
     (tmp_path / "readme_example.py").write_text(source)
-    running = start_server(ServerSpec.of("readme_example:server", PYTHONPATH=str(tmp_path)))
+    env = {"PYTHONPATH": str(tmp_path)}
+    if server.scopes():  # served as the README says: with a token that holds them
+        (tmp_path / "tokens").write_text(f"readme-token {' '.join(server.scopes())}\n")
+        env.update(FASTMCP_AUTH="bearer", FASTMCP_AUTH_BEARER_TOKENS_FILE=str(tmp_path / "tokens"))
+    running = start_server(ServerSpec.of("readme_example:server", **env))
     try:
         capabilities = {"sampling": {}, "elicitation": {}}
-        async with MCPTestClient(running.url, capabilities=capabilities, on_request=answer) as client:
+        http = httpx.AsyncClient(headers={"Authorization": "Bearer readme-token"}, timeout=10)
+        async with http, MCPTestClient(running.url, capabilities=capabilities, on_request=answer, http=http) as client:
             await client.initialize()
             tools = (await client.request("tools/list")).result["tools"]
             assert {tool["name"] for tool in tools} == set(server.tools)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from app.events.ids import START, make_event_id
@@ -37,6 +37,7 @@ class MemoryEventStore:
         self._streams: dict[str, _Stream] = {}
         self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._next_sweep = time.monotonic() + _SWEEP_SECONDS
+        self._handlers: dict[str, Callable[[bytes], None]] = {}
 
     def _sweep(self, now: float) -> None:
         if now >= self._next_sweep:
@@ -104,6 +105,17 @@ class MemoryEventStore:
             raise ReplyTimeout(request_id) from None
         finally:
             self._replies.pop(request_id, None)
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        handler = self._handlers.get(topic)
+        if handler is not None:
+            handler(payload)
+
+    def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
+        self._handlers[topic] = handler
+
+    async def start(self) -> None:
+        """Nothing runs in the background: one process is the whole fleet."""
 
     async def aclose(self) -> None:
         self._streams.clear()

@@ -8,6 +8,7 @@ the keys of one stream live in one slot and the Lua scripts may touch them toget
     <p>{w:<worker>}:alive    STRING  refreshed every second while the worker lives (TTL 3 s)
     <p>{r:<request>}:pending STRING  a call waits for the answer to server request <request>
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
+    <p>topic:<name>          CHANNEL pub/sub between workers (cancellations)
 
 Every key has a TTL. Streams are trimmed to about ``max_events``. A reader that finds a stream
 silent and its owner's ``alive`` key gone appends the JSON-RPC error for the request itself; the
@@ -81,6 +82,9 @@ class Keys:
     def reply(self, request_id: str) -> str:
         return f"{self.prefix}{{r:{request_id}}}:reply"
 
+    def topic(self, name: str) -> str:
+        return f"{self.prefix}topic:{name}"
+
 
 def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
     """A client with short timeouts and one retry: a stale pooled connection heals at once after an
@@ -130,6 +134,8 @@ class RedisEventStore:
         self._append = client.register_script(_APPEND)
         self._deliver = client.register_script(_DELIVER)
         self._heartbeat: asyncio.Task[None] | None = None
+        self._handlers: dict[str, Callable[[bytes], None]] = {}
+        self._listener: asyncio.Task[None] | None = None
 
     async def _beat(self) -> None:
         key = self.keys.alive(self.worker_id)
@@ -224,7 +230,35 @@ class RedisEventStore:
             await self.client.delete(self.keys.pending(request_id))
         raise ReplyTimeout(request_id)
 
+    async def publish(self, topic: str, payload: bytes) -> None:
+        async with _translated():
+            await self.client.publish(self.keys.topic(topic), payload)
+
+    def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
+        self._handlers[topic] = handler
+
+    async def start(self) -> None:
+        if self._listener is None and self._handlers:
+            self._listener = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        """Hand each message on a subscribed topic to its handler; resubscribe after an outage."""
+        channels = {self.keys.topic(name): handler for name, handler in self._handlers.items()}
+        while True:
+            try:
+                async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(*channels)
+                    async for message in pubsub.listen():
+                        handler = channels.get(message["channel"].decode())
+                        if handler is not None:
+                            handler(message["data"])
+            except (redis_errors.RedisError, OSError) as exc:
+                logger.warning("the fleet channel lost Redis, retrying in 1 s: %s", exc)
+                await asyncio.sleep(1.0)
+
     async def aclose(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         with contextlib.suppress(redis_errors.RedisError, OSError):

@@ -13,7 +13,7 @@ handed to the waiting call through :meth:`EventStore.deliver` / :meth:`EventStor
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,6 +66,15 @@ class EventStore(Protocol):
 
     async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
         """The client's response to a request announced with ``expect_reply`` (raises ``ReplyTimeout``)."""
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Deliver ``payload`` to every worker's handler for ``topic``, this worker's included."""
+
+    def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
+        """Register this worker's handler for ``topic`` (one per topic; before or after :meth:`start`)."""
+
+    async def start(self) -> None:
+        """Start background work (heartbeat, the fleet channel's listener); idempotent, in the worker's loop."""
 
     async def aclose(self) -> None:
         """Release connections and background tasks."""

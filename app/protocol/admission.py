@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.protocol.context import LOG_LEVELS
-from app.protocol.errors import HeaderMismatch, InvalidMeta, UnsupportedProtocolVersion
+from app.protocol.errors import HeaderMismatch, InvalidMeta, InvalidRequest, UnsupportedProtocolVersion
 from app.protocol.messages import Kind, classify
 from app.protocol.versions import (
     LEGACY_VERSIONS,
@@ -71,10 +71,15 @@ class Admitted:
         return method
 
 
-def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str) -> Admitted:
+def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str, max_id_length: int = 256) -> Admitted:
     """Check one parsed message. ``legacy_version`` is what a handshake-era message speaks when nothing
-    says otherwise: 2025-03-26 over HTTP without a version header, the negotiated version on stdio."""
+    says otherwise: 2025-03-26 over HTTP without a version header, the negotiated version on stdio.
+    Ids and progress tokens are repeated in every event of a reply and kept with resumable streams,
+    so a string one may be at most ``max_id_length`` characters."""
     kind = classify(message)
+    request_id = message.get("id")
+    if type(request_id) is str and len(request_id) > max_id_length:
+        raise InvalidRequest(f"id is longer than {max_id_length} characters")
     params: dict[str, Any] = message.get("params") or _EMPTY
     meta = params.get("_meta", _EMPTY)
     if type(meta) is not dict:
@@ -92,6 +97,8 @@ def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str) 
     token = meta.get("progressToken")
     if token is not None and type(token) not in (str, int, float):
         raise InvalidMeta("params._meta.progressToken must be a string or a number")
+    if type(token) is str and len(token) > max_id_length:
+        raise InvalidMeta(f"params._meta.progressToken is longer than {max_id_length} characters")
     if era is Era.LEGACY:
         return Admitted(kind, message, era, version, params, meta, _EMPTY, None, token)
 
@@ -99,7 +106,7 @@ def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str) 
     if type(capabilities) is not dict:
         raise InvalidMeta(f"params._meta must carry {META_PROTOCOL_VERSION} and {META_CLIENT_CAPABILITIES}")
     log_level = meta.get(META_LOG_LEVEL)
-    if log_level is not None and log_level not in LOG_LEVELS:
+    if log_level is not None and (type(log_level) is not str or log_level not in LOG_LEVELS):
         raise InvalidMeta(f"params._meta.{META_LOG_LEVEL} must be one of {', '.join(LOG_LEVELS)}")
     if routing is not None:
         _check_routing(routing, message["method"], params)

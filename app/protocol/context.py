@@ -14,6 +14,7 @@ from typing import Any, Literal
 from app.protocol.channel import ClientChannel, NoAnswer
 from app.protocol.errors import ToolError
 from app.protocol.messages import notification
+from app.protocol.principal import ANONYMOUS, Principal
 from app.protocol.versions import Era
 
 JSONObject = dict[str, Any]
@@ -38,6 +39,7 @@ class Context:
         "era",
         "meta",
         "method",
+        "principal",
         "progress_token",
         "protocol_version",
         "request_id",
@@ -56,6 +58,7 @@ class Context:
         log_level: str | None,
         emit: Emit | None,
         channel: ClientChannel | None,
+        principal: Principal = ANONYMOUS,
     ) -> None:
         self.request_id = request_id
         self.method = method
@@ -66,6 +69,8 @@ class Context:
         self.client_capabilities = client_capabilities
         """Declared per request in 2026-07-28; unknown (empty) for stateless handshake-era requests."""
         self.progress_token = progress_token
+        self.principal = principal
+        """Who is calling: the verified token's subject, client and scopes (``ANONYMOUS`` without auth)."""
         self._log_threshold = LOG_LEVELS[log_level] if log_level is not None else None
         self._emit = emit
         self._channel = channel

@@ -17,6 +17,7 @@ from app.protocol.admission import Admitted
 from app.protocol.channel import ClientChannel
 from app.protocol.context import LOG_LEVELS, Context, Emit
 from app.protocol.errors import (
+    Forbidden,
     InternalError,
     InvalidCursor,
     InvalidParams,
@@ -26,8 +27,10 @@ from app.protocol.errors import (
     UnknownPrompt,
     UnknownTool,
 )
+from app.protocol.invoke import Runner
 from app.protocol.messages import error_response, result_response
 from app.protocol.pages import ListPages, cache_hints
+from app.protocol.principal import ANONYMOUS, Principal, bearer_challenge
 from app.protocol.registry import MCPServer
 from app.protocol.versions import (
     META_SERVER_INFO,
@@ -46,10 +49,13 @@ Answer = tuple[dict[str, Any], MCPError | None]
 MAX_COMPLETIONS = 100
 
 
-def _string(params: dict[str, Any], key: str) -> str:
+def _string(params: dict[str, Any], key: str, max_length: int) -> str:
+    """A required string parameter; bounded, because names and URIs are repeated in errors and logs."""
     value = params.get(key)
     if not isinstance(value, str):
         raise InvalidParams(f"params.{key} must be a string")
+    if len(value) > max_length:
+        raise InvalidParams(f"params.{key} is longer than {max_length} characters")
     return value
 
 
@@ -71,13 +77,20 @@ class Engine:
         *,
         page_size: int = 100,
         list_ttl_ms: int = 60_000,
-        mask_error_details: bool = False,
+        runner: Runner | None = None,
+        max_id_length: int = 256,
+        max_uri_length: int = 2048,
+        resource_metadata_url: str | None = None,
         legacy_log_level: str | None = "info",
     ) -> None:
         self.server = server
         self.page_size = page_size
         self.list_ttl_ms = list_ttl_ms
-        self.mask_error_details = mask_error_details
+        self.runner = runner or Runner()
+        self.max_id_length = max_id_length
+        self.max_uri_length = max_uri_length
+        self.resource_metadata_url = resource_metadata_url
+        """Named in the challenge of a 403 for a missing scope (``None`` without auth metadata)."""
         self.legacy_log_level = legacy_log_level
         """Stateless handshake-era requests cannot remember ``logging/setLevel``; this stands in for it."""
         self.result_meta = {META_SERVER_INFO: server.info}
@@ -108,7 +121,13 @@ class Engine:
             },
         }
 
-    def context(self, admitted: Admitted, emit: Emit | None, channel: ClientChannel | None = None) -> Context:
+    def context(
+        self,
+        admitted: Admitted,
+        emit: Emit | None,
+        channel: ClientChannel | None = None,
+        principal: Principal = ANONYMOUS,
+    ) -> Context:
         """The tool's view of an admitted request; ``emit`` and ``channel`` are what the transport can carry."""
         modern = admitted.era is Era.MODERN
         return Context(
@@ -122,6 +141,7 @@ class Engine:
             log_level=admitted.log_level if modern else self.legacy_log_level,
             emit=emit,
             channel=channel,
+            principal=principal,
         )
 
     async def answer(self, params: dict[str, Any], ctx: Context) -> Answer:
@@ -147,27 +167,30 @@ class Engine:
 
     async def list_page(self, params: dict[str, Any], ctx: Context) -> Result:
         cursor = params.get("cursor")
-        if cursor is not None and not isinstance(cursor, str):
-            raise InvalidCursor("cursor must be a string")
+        if cursor is not None and (not isinstance(cursor, str) or len(cursor) > self.max_id_length):
+            raise InvalidCursor("cursor must be a cursor this server sent")
         return self.pages.page(ctx.method, ctx.era, cursor)
 
     async def tools_call(self, params: dict[str, Any], ctx: Context) -> Result:
-        name = _string(params, "name")
+        name = _string(params, "name", self.max_id_length)
         tool = self.server.tools.get(name)
         if tool is None:
             raise UnknownTool(f"Unknown tool: {name}")
-        return await tool.call(_object(params, "arguments"), ctx, mask_errors=self.mask_error_details)
+        self._authorize(tool.scopes, ctx)
+        return await tool.call(_object(params, "arguments"), ctx, self.runner)
 
     async def resources_read(self, params: dict[str, Any], ctx: Context) -> Result:
-        uri = _string(params, "uri")
+        uri = _string(params, "uri", self.max_uri_length)
         resource = self.server.resources.get(uri)
         if resource is not None:
-            contents = await resource.read(uri, ctx)
+            self._authorize(resource.scopes, ctx)
+            contents = await resource.read(uri, ctx, self.runner)
         else:
             for template in self.server.templates.values():
                 variables = template.template.match(uri)
                 if variables is not None:
-                    contents = await template.resource.read(uri, ctx, variables)
+                    self._authorize(template.resource.scopes, ctx)
+                    contents = await template.resource.read(uri, ctx, self.runner, variables)
                     break
             else:
                 raise ResourceNotFound(f"Resource not found: {uri}", data={"uri": uri})
@@ -177,11 +200,12 @@ class Engine:
         return result
 
     async def prompts_get(self, params: dict[str, Any], ctx: Context) -> Result:
-        name = _string(params, "name")
+        name = _string(params, "name", self.max_id_length)
         prompt = self.server.prompts.get(name)
         if prompt is None:
             raise UnknownPrompt(f"Unknown prompt: {name}")
-        return await prompt.render(_object(params, "arguments"), ctx)
+        self._authorize(prompt.scopes, ctx)
+        return await prompt.render(_object(params, "arguments"), ctx, self.runner)
 
     async def completion_complete(self, params: dict[str, Any], ctx: Context) -> Result:
         ref, argument = _object(params, "ref"), _object(params, "argument")
@@ -198,6 +222,12 @@ class Engine:
         completion: dict[str, Any] = {"values": values[:MAX_COMPLETIONS], "total": len(values)}
         completion["hasMore"] = len(values) > MAX_COMPLETIONS
         return {"completion": completion}
+
+    def _authorize(self, scopes: frozenset[str], ctx: Context) -> None:
+        """A caller whose token lacks a scope the item asks for gets 403 with every scope it needs."""
+        if not scopes <= ctx.principal.scopes:
+            challenge = bearer_challenge(self.resource_metadata_url, error="insufficient_scope", scopes=scopes)
+            raise Forbidden("Insufficient scope", challenge)
 
     def capabilities(self) -> dict[str, Any]:
         """What this server offers, from what is registered. No ``listChanged``/``subscribe``: a
@@ -238,7 +268,7 @@ class Engine:
     async def resources_subscribe(self, params: dict[str, Any], ctx: Context) -> Result:
         """Acknowledged so clients that subscribe unconditionally keep working; no update will follow
         (``subscribe`` is not advertised)."""
-        _string(params, "uri")
+        _string(params, "uri", self.max_uri_length)
         return {}
 
     # -- 2026-07-28 -------------------------------------------------------------------------

@@ -11,6 +11,8 @@
     │   ├── HostNotAllowed                    421         421   Host not in FASTMCP_HTTP_ALLOWED_HOSTS
     │   ├── OriginNotAllowed                  403         403   Origin not in FASTMCP_HTTP_ALLOWED_ORIGINS
     │   ├── MethodNotAllowed                  405         405   a bare GET, a DELETE (no body, ``Allow``)
+    │   ├── Unauthorized                      401         401   no token, or not a valid one (``WWW-Authenticate``)
+    │   ├── Forbidden                         403         403   a valid token without the scopes needed
     │   ├── NotWaiting                        400         400   a response no call is waiting for
     │   ├── BadEventId                        400         400   Last-Event-ID not minted here
     │   └── UnknownStream                     404         404   Last-Event-ID of an unknown or expired stream
@@ -21,6 +23,7 @@
     │   └── ResourceNotFound         -32002 in the handshake era
     ├── InternalError                -32603   200         200   a bug, masked by the engine
     │   └── Unavailable                       503         503   the event store cannot be reached now
+    ├── RequestCancelled             -32800   200         200   stopped by the client's notifications/cancelled
     ├── HeaderMismatch               -32020   400         400   routing headers disagree with the body
     └── UnsupportedProtocolVersion   -32022   400         400   with the versions we do speak
 
@@ -105,6 +108,20 @@ class MethodNotAllowed(InvalidRequest):
     has_body = False
 
 
+class Unauthorized(InvalidRequest):
+    """Carries its ``WWW-Authenticate`` challenge, which points clients at the resource metadata."""
+
+    http_status = 401
+
+    def __init__(self, message: str, challenge: bytes) -> None:
+        super().__init__(message)
+        self.headers = ((b"www-authenticate", challenge),)
+
+
+class Forbidden(Unauthorized):
+    http_status = 403
+
+
 class NotWaiting(InvalidRequest):
     """A client's response to a server-to-client request that no call is waiting for."""
 
@@ -162,6 +179,12 @@ class Unavailable(InternalError):
     """The event store cannot be reached or did not answer in time: try again shortly."""
 
     http_status = 503
+
+
+class RequestCancelled(MCPError):
+    """The answer to a request its client cancelled, where the transport must still end the reply."""
+
+    code = -32800
 
 
 class HeaderMismatch(MCPError):

@@ -1,13 +1,26 @@
-"""Calling a registered function: async directly, sync in a worker thread so it cannot stall the loop."""
+"""Running the author's functions: async ones on the loop, sync ones on a bounded pool of threads of
+their own, each within a time limit, with failures turned into one message fit for the client.
+
+Sync functions get their own pool (``FASTMCP_TOOL_THREADS``): a slow or stuck one can hold at most
+that many threads, and never anyone else's (anyio's default pool stays free for the host app).
+Python cannot stop a thread, so a sync call past its limit is abandoned: its caller gets the error
+at once, and its thread runs on, still counted against the pool, until the function returns.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import inspect
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import anyio.to_thread
+from app.protocol.errors import MCPError, ToolError
+
+logger = logging.getLogger("app.tools")
 
 
 def is_async(fn: Callable[..., Any]) -> bool:
@@ -15,7 +28,65 @@ def is_async(fn: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
 
-async def invoke(fn: Callable[..., Any], asynchronous: bool, kwargs: dict[str, Any]) -> Any:
-    if asynchronous:
-        return await fn(**kwargs)
-    return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
+class FunctionFailed(Exception):
+    """The author's function failed; ``message`` is what the client may read."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Runner:
+    def __init__(self, *, threads: int = 16, time_limit: float | None = None, mask_errors: bool = True) -> None:
+        self.threads = threads
+        self.time_limit = time_limit
+        """The default limit, for functions registered without one."""
+        self.mask_errors = mask_errors
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def run(
+        self,
+        what: str,
+        fn: Callable[..., Any],
+        asynchronous: bool,
+        kwargs: dict[str, Any],
+        time_limit: float | None,
+        request_id: str | int,
+    ) -> Any:
+        """Call ``fn``; an ``MCPError`` passes through, any other failure becomes ``FunctionFailed``."""
+        limit = self.time_limit if time_limit is None else time_limit
+        try:
+            async with asyncio.timeout(limit) as deadline:
+                if asynchronous:
+                    return await fn(**kwargs)
+                return await self._in_thread(functools.partial(fn, **kwargs))
+        except ToolError as exc:
+            raise FunctionFailed(str(exc)) from None
+        except MCPError:
+            raise
+        except TimeoutError as exc:
+            if not deadline.expired():  # the function's own TimeoutError, not our limit
+                raise self._failed(what, request_id, exc) from None
+            logger.warning("%s stopped at its time limit of %g s (request %r)", what, limit, request_id)
+            raise FunctionFailed(f"Error executing {what}: it did not finish within {limit:g} s") from None
+        except Exception as exc:
+            raise self._failed(what, request_id, exc) from None
+
+    def _failed(self, what: str, request_id: str | int, exc: Exception) -> FunctionFailed:
+        """Log the whole exception, with the request it belongs to; tell the client little."""
+        logger.error("%s failed (request %r)", what, request_id, exc_info=exc)
+        if self.mask_errors:
+            return FunctionFailed(f"Error executing {what}")
+        return FunctionFailed(f"Error executing {what}: {exc}")
+
+    async def _in_thread(self, call: Callable[[], Any]) -> Any:
+        if self._pool is None:  # created on first use: no threads before a fork
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="mcp-tool")
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._pool, context.run, call)
+
+    def close(self) -> None:
+        """Drop queued calls; running threads finish on their own."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

@@ -8,8 +8,8 @@ from typing import Any
 
 from app.protocol.content import messages
 from app.protocol.context import Context
-from app.protocol.errors import InvalidParams
-from app.protocol.invoke import invoke
+from app.protocol.errors import InternalError, InvalidParams
+from app.protocol.invoke import FunctionFailed, Runner
 from app.protocol.schema import BadArguments, Signature
 
 
@@ -33,14 +33,19 @@ class Prompt:
     signature: Signature
     description: str | None
     definition: dict[str, Any]
+    scopes: frozenset[str] = frozenset()
 
-    async def render(self, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    async def render(self, arguments: dict[str, Any], ctx: Context, runner: Runner) -> dict[str, Any]:
         """Run the prompt function; missing or bad arguments are the client's mistake (-32602)."""
         try:
             kwargs = self.signature.bind(arguments, ctx)
         except BadArguments as exc:
             raise InvalidParams(f"Invalid arguments for prompt '{self.name}': {exc}") from None
-        result: dict[str, Any] = {"messages": messages(await invoke(self.fn, self.asynchronous, kwargs))}
+        try:
+            value = await runner.run(f"prompt '{self.name}'", self.fn, self.asynchronous, kwargs, None, ctx.request_id)
+        except FunctionFailed as exc:
+            raise InternalError(exc.message) from None
+        result: dict[str, Any] = {"messages": messages(value)}
         if self.description:
             result["description"] = self.description
         return result

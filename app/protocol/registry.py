@@ -72,6 +72,12 @@ class MCPServer:
     def _changed(self) -> None:
         self.revision += 1
 
+    def scopes(self) -> frozenset[str]:
+        """Every scope a tool, resource or prompt asks for (the resource metadata's ``scopes_supported``)."""
+        records: list[Any] = [*self.tools.values(), *self.resources.values(), *self.prompts.values()]
+        records += [template.resource for template in self.templates.values()]
+        return frozenset().union(*(record.scopes for record in records))
+
     @overload
     def tool(self, fn: F) -> F: ...
 
@@ -84,6 +90,8 @@ class MCPServer:
         description: str | None = None,
         annotations: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        scopes: Iterable[str] = (),
     ) -> Callable[[F], F]: ...
 
     def tool(
@@ -95,12 +103,17 @@ class MCPServer:
         description: str | None = None,
         annotations: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        scopes: Iterable[str] = (),
     ) -> F | Callable[[F], F]:
         """Register a tool: bare ``@server.tool`` or ``@server.tool(name=..., annotations=...)``.
 
         The docstring is the description, type hints the ``inputSchema``; the return annotation
-        gives an ``outputSchema`` unless it is text or content blocks.
+        gives an ``outputSchema`` unless it is text or content blocks. ``timeout`` (seconds) replaces
+        the server's default time limit for this tool; ``scopes`` are what a caller's token must hold.
         """
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
 
         def register(fn: F) -> F:
             tool_name = name or fn.__name__
@@ -115,7 +128,9 @@ class MCPServer:
                 annotations=annotations,
                 _meta=meta,
             )
-            self.tools[tool_name] = Tool(tool_name, fn, is_async(fn), signature, output, definition)
+            self.tools[tool_name] = Tool(
+                tool_name, fn, is_async(fn), signature, output, definition, timeout, frozenset(scopes)
+            )
             self._changed()
             return fn
 
@@ -130,6 +145,7 @@ class MCPServer:
         description: str | None = None,
         mime_type: str | None = None,
         annotations: dict[str, Any] | None = None,
+        scopes: Iterable[str] = (),
     ) -> Callable[[F], F]:
         """Register a resource at a fixed URI, or a template when ``uri`` has ``{variables}`` (RFC 6570).
 
@@ -151,11 +167,13 @@ class MCPServer:
                 if missing:
                     raise TypeError(f"{fn.__qualname__}: parameters {sorted(missing)} are not in {uri!r}")
                 definition = _definition(uriTemplate=uri, **fields)
-                record = Resource(uri, fn, is_async(fn), signature, mime_type, definition)
+                record = Resource(uri, fn, is_async(fn), signature, mime_type, definition, frozenset(scopes))
                 self.templates[uri] = ResourceTemplate(template, record)
             else:
                 definition = _definition(uri=uri, **fields)
-                self.resources[uri] = Resource(uri, fn, is_async(fn), signature, mime_type, definition)
+                self.resources[uri] = Resource(
+                    uri, fn, is_async(fn), signature, mime_type, definition, frozenset(scopes)
+                )
             self._changed()
             return fn
 
@@ -166,7 +184,12 @@ class MCPServer:
 
     @overload
     def prompt(
-        self, *, name: str | None = None, title: str | None = None, description: str | None = None
+        self,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        scopes: Iterable[str] = (),
     ) -> Callable[[F], F]: ...
 
     def prompt(
@@ -176,6 +199,7 @@ class MCPServer:
         name: str | None = None,
         title: str | None = None,
         description: str | None = None,
+        scopes: Iterable[str] = (),
     ) -> F | Callable[[F], F]:
         """Register a prompt; its parameters are the prompt's arguments (required when they have no default)."""
 
@@ -186,7 +210,9 @@ class MCPServer:
             definition = _definition(
                 name=prompt_name, title=title, description=text, arguments=prompt_arguments(signature)
             )
-            self.prompts[prompt_name] = Prompt(prompt_name, fn, is_async(fn), signature, text, definition)
+            self.prompts[prompt_name] = Prompt(
+                prompt_name, fn, is_async(fn), signature, text, definition, frozenset(scopes)
+            )
             self._changed()
             return fn
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from app.protocol.content import EmbeddedResource, resource_contents, to_json_text
 from app.protocol.context import Context
-from app.protocol.errors import InvalidParams
-from app.protocol.invoke import invoke
+from app.protocol.errors import InternalError, InvalidParams
+from app.protocol.invoke import FunctionFailed, Runner
 from app.protocol.schema import BadArguments, Signature
 from app.protocol.uri_template import UriTemplate
 
@@ -35,14 +35,22 @@ class Resource:
     signature: Signature
     mime_type: str | None
     definition: dict[str, Any]
+    scopes: frozenset[str] = frozenset()
 
-    async def read(self, uri: str, ctx: Context, variables: dict[str, str] | None = None) -> list[dict[str, Any]]:
-        """Call the function with the template's variables (checked and converted by its type hints)."""
+    async def read(
+        self, uri: str, ctx: Context, runner: Runner, variables: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Call the function with the template's variables (checked and converted by its type hints).
+        A failure is a JSON-RPC error with the message a tool's failure would have (``ToolError``'s own)."""
         try:
             kwargs = self.signature.bind(variables or {}, ctx)
         except BadArguments as exc:
             raise InvalidParams(f"Invalid resource URI {uri!r}: {exc}") from None
-        return to_contents(uri, await invoke(self.fn, self.asynchronous, kwargs), self.mime_type)
+        try:
+            value = await runner.run(f"resource {self.uri!r}", self.fn, self.asynchronous, kwargs, None, ctx.request_id)
+        except FunctionFailed as exc:
+            raise InternalError(exc.message) from None
+        return to_contents(uri, value, self.mime_type)
 
 
 @dataclass(frozen=True, slots=True)

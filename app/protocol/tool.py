@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.protocol.content import to_content, to_json_text
 from app.protocol.context import Context
-from app.protocol.errors import MCPError, ToolError
-from app.protocol.invoke import invoke
+from app.protocol.invoke import FunctionFailed, Runner
 from app.protocol.schema import BadArguments, Output, Signature
-
-logger = logging.getLogger("app.tools")
 
 
 def error_result(message: str) -> dict[str, Any]:
@@ -30,25 +26,23 @@ class Tool:
     output: Output | None
     definition: dict[str, Any]
     """The ``Tool`` object ``tools/list`` sends."""
+    time_limit: float | None = None
+    """Seconds the tool may run; ``None`` takes the server's default (``FASTMCP_TOOL_TIME_LIMIT_SECONDS``)."""
+    scopes: frozenset[str] = frozenset()
+    """Scopes a caller's token must hold to call it."""
 
-    async def call(self, arguments: dict[str, Any], ctx: Context, *, mask_errors: bool) -> dict[str, Any]:
+    async def call(self, arguments: dict[str, Any], ctx: Context, runner: Runner) -> dict[str, Any]:
         """Run the tool. Bad arguments and failures of its body become ``isError`` results (SEP-1303)."""
         try:
             kwargs = self.signature.bind(arguments, ctx)
         except BadArguments as exc:
             return error_result(f"Invalid arguments for tool '{self.name}': {exc}")
         try:
-            value = await invoke(self.fn, self.asynchronous, kwargs)
+            what = f"tool '{self.name}'"
+            value = await runner.run(what, self.fn, self.asynchronous, kwargs, self.time_limit, ctx.request_id)
             return self._result(value)
-        except ToolError as exc:
-            return error_result(str(exc))
-        except MCPError:
-            raise
-        except Exception as exc:
-            logger.exception("tool %r failed", self.name)
-            if mask_errors:
-                return error_result(f"Error executing tool '{self.name}'")
-            return error_result(f"Error executing tool '{self.name}': {exc}")
+        except FunctionFailed as exc:
+            return error_result(exc.message)
 
     def _result(self, value: Any) -> dict[str, Any]:
         if self.output is None:

@@ -13,15 +13,14 @@ answer any request.
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from app.events.store import EventStore
+from app.events.store import EventStore, StoreError
 from app.protocol.admission import Admitted, RoutingHeaders, admit
-from app.protocol.dispatch import Answer, Engine
+from app.protocol.dispatch import Engine
 from app.protocol.errors import (
     BodyTooLarge,
     HostNotAllowed,
@@ -32,12 +31,16 @@ from app.protocol.errors import (
     NotWaiting,
     OriginNotAllowed,
     ParseError,
+    RequestCancelled,
+    Unavailable,
     UnsupportedMediaType,
 )
-from app.protocol.messages import Kind, request_id_of
+from app.protocol.messages import Kind, error_response, request_id_of
+from app.protocol.principal import ANONYMOUS, SCOPE_KEY, Principal
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era, at_least
 from app.security import AllowList
 from app.transport.backchannel import BackChannel, deliver
+from app.transport.calls import CANCEL_TOPIC, RunningCalls, Stop, cancel_key
 from app.transport.reply import Reply
 from app.transport.responses import send_empty, send_error, send_json
 from app.transport.resume import resume
@@ -66,6 +69,7 @@ class MCPEndpoint:
         *,
         store: EventStore,
         streams: OpenStreams,
+        calls: RunningCalls,
         stream_settings: StreamSettings,
         allowed_hosts: AllowList | None,
         allowed_origins: AllowList,
@@ -76,14 +80,33 @@ class MCPEndpoint:
         self.engine = engine
         self.store = store
         self.streams = streams
+        self.calls = calls
         self.stream_settings = stream_settings
         self.allowed_hosts = allowed_hosts
         self.allowed_origins = allowed_origins
         self.max_body_size = max_body_size
         self.json_response = json_response
         self.reply_timeout_seconds = reply_timeout_seconds
+        self._started = False
+        store.subscribe(CANCEL_TOPIC, calls.cancel)
+
+    async def start(self) -> None:
+        """Start the worker's background work (the store's heartbeat and fleet channel). The lifespan
+        calls it; an endpoint mounted in a host app without it starts on its first request."""
+        if not self._started:
+            self._started = True
+            await self.store.start()
+
+    async def aclose(self) -> None:
+        """Stop background work and release the store; running calls are left to the server's shutdown."""
+        self.streams.stop()
+        self.calls.stop()
+        self.engine.runner.close()
+        await self.store.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._started:
+            await self.start()
         if scope["method"] == "POST":
             await self._post(scope, receive, send)
         else:
@@ -107,9 +130,9 @@ class MCPEndpoint:
         """The DNS-rebinding guard: a browser page on another site must not reach a local server."""
         if name == b"host":
             if self.allowed_hosts is not None and not self.allowed_hosts.allows(value):
-                raise HostNotAllowed("Host not allowed")
+                raise HostNotAllowed("Host not allowed: list it in FASTMCP_HTTP_ALLOWED_HOSTS")
         elif name == b"origin" and not self.allowed_origins.allows(value):
-            raise OriginNotAllowed("Origin not allowed")
+            raise OriginNotAllowed("Origin not allowed: list it in FASTMCP_HTTP_ALLOWED_ORIGINS")
 
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
         era, request_id = Era.LEGACY, None
@@ -117,17 +140,21 @@ class MCPEndpoint:
             routing, stream_ok = self._read_head(scope)
             message = _parse(await self._read_body(receive))
             request_id = request_id_of(message)
-            admitted = admit(message, routing, legacy_version=DEFAULT_LEGACY_VERSION)
+            admitted = admit(
+                message, routing, legacy_version=DEFAULT_LEGACY_VERSION, max_id_length=self.engine.max_id_length
+            )
             era = admitted.era
             if admitted.kind is Kind.RESPONSE:
                 await self._deliver(admitted)
+            elif admitted.kind is Kind.NOTIFICATION and admitted.method == "notifications/cancelled":
+                await self._cancel(admitted)
             if admitted.kind is not Kind.REQUEST:
                 await send_empty(send, 202)
                 return
         except MCPError as error:
             await send_error(send, error, era, request_id)
             return
-        await self._answer(admitted, send, receive if stream_ok else None)
+        await self._answer(admitted, scope.get(SCOPE_KEY, ANONYMOUS), send, receive, stream_ok)
 
     def _read_head(self, scope: Scope) -> tuple[RoutingHeaders, bool]:
         """The HTTP checks, in one pass over the headers: the routing headers for admission, and
@@ -184,51 +211,57 @@ class MCPEndpoint:
         if not await deliver(self.store, admitted.message):
             raise NotWaiting(f"No request {request_id_of(admitted.message)!r} is waiting for a response")
 
-    async def _answer(self, admitted: Admitted, send: Send, receive: Receive | None) -> None:
-        """Run an admitted request and reply: JSON, or SSE once the call streams (only when ``receive``
-        is given, that is when the client accepts SSE)."""
-        era = admitted.era
-        if receive is None:
-            response, error = await self.engine.answer(admitted.params, self.engine.context(admitted, None))
-            await send_json(send, 200 if error is None else error.status(era), response)
-            return
-        resumable = era is Era.LEGACY and at_least(admitted.protocol_version, RESUMABLE_SINCE)
-        reply = Reply(
-            send,
-            receive,
-            admitted.request_id,
-            settings=self.stream_settings,
-            streams=self.streams,
-            store=self.store,
-            resumable=resumable,
-        )
-        if era is Era.LEGACY:
-            channel = BackChannel(reply, self.store, self.reply_timeout_seconds)
-            answer = await self.engine.answer(admitted.params, self.engine.context(admitted, reply.emit, channel))
-        else:
-            cancellable = await self._until_disconnect(admitted, reply)
-            if cancellable is None:
-                return
-            answer = cancellable
-        response, error = answer
-        if reply.finish():
-            await reply.write(orjson.dumps(response), final=True)
-        else:
-            await send_json(send, 200 if error is None else error.status(era), response)
+    async def _cancel(self, admitted: Admitted) -> None:
+        """Relay a handshake-era cancellation to every worker; the one running the call stops it.
+        (2026-07-28 cancels by closing the stream: its ``notifications/cancelled`` is acknowledged only.)"""
+        request_id = admitted.params.get("requestId")
+        if not isinstance(request_id, str | int) or isinstance(request_id, bool):
+            raise InvalidRequest("notifications/cancelled needs params.requestId, a string or an integer")
+        if admitted.era is Era.LEGACY:
+            try:
+                await self.store.publish(CANCEL_TOPIC, cancel_key(request_id))
+            except StoreError as exc:
+                raise Unavailable("Cannot relay the cancellation now; try again") from exc
 
-    async def _until_disconnect(self, admitted: Admitted, reply: Reply) -> Answer | None:
-        """2026-07-28 treats a closed stream as cancellation: the call is cancelled when its client goes
-        away while it streams, and then there is nobody to answer (``None``)."""
-        ctx = self.engine.context(admitted, reply.emit)
+    async def _answer(
+        self, admitted: Admitted, principal: Principal, send: Send, receive: Receive, stream_ok: bool
+    ) -> None:
+        """Run an admitted request and reply: JSON, or SSE once the call streams (when the client
+        accepts SSE). The call runs in a scope that a cancellation or a departed client expires."""
+        era = admitted.era
+        reply = channel = None
+        if stream_ok:
+            resumable = era is Era.LEGACY and at_least(admitted.protocol_version, RESUMABLE_SINCE)
+            reply = Reply(
+                send,
+                admitted.request_id,
+                settings=self.stream_settings,
+                streams=self.streams,
+                store=self.store,
+                resumable=resumable,
+            )
+            if era is Era.LEGACY:
+                channel = BackChannel(reply, self.store, self.reply_timeout_seconds)
+        ctx = self.engine.context(admitted, reply.emit if reply is not None else None, channel, principal)
+        call = self.calls.start(admitted.request_id, receive, reply)
         try:
-            async with asyncio.timeout(None) as scope:
-                reply.on_disconnect = functools.partial(scope.reschedule, 0)
-                answer = await self.engine.answer(admitted.params, ctx)
-                reply.on_disconnect = None
-        except TimeoutError:  # only the scope raises it: the engine turns a tool's own into a result
-            reply.finish()
-            return None
-        return answer
+            async with asyncio.timeout(None) as call.scope:
+                response, error = await self.engine.answer(admitted.params, ctx)
+                self.calls.end(call)  # still inside the scope: from here on nothing stops the call
+        except TimeoutError:  # only the scope raises it (the engine turns a tool's own into a result)
+            self.calls.end(call)
+            if call.stopped_by is Stop.DISCONNECTED:
+                if reply is not None:
+                    reply.finish()
+                return
+            error = RequestCancelled("Request cancelled")
+            response = error_response(admitted.request_id, error, era)
+        if reply is not None and reply.finish():
+            await reply.write(orjson.dumps(response), final=True)
+        elif error is None:
+            await send_json(send, 200, response)
+        else:
+            await send_error(send, error, era, admitted.request_id)
 
 
 def _parse(body: bytes) -> Any:

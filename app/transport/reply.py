@@ -17,11 +17,11 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 import orjson
-from starlette.types import Receive, Send
+from starlette.types import Send
 
 from app.events.ids import START, make_event_id, new_stream_id
 from app.events.store import EventStore, StoreError
@@ -48,15 +48,10 @@ class Reply:
     _pending: list[bytes] | None = None
     _close_timer: asyncio.TimerHandle | None = None
     _background: set[asyncio.Task[None]] | None = None
-    _watcher: asyncio.Task[None] | None = None
-    on_disconnect: Callable[[], None] | None = None
-    """Called if the client goes away while the reply streams. 2026-07-28 treats a closed stream as
-    cancellation; the handshake era does not (there the call runs on, and its events stay resumable)."""
 
     def __init__(
         self,
         send: Send,
-        receive: Receive,
         request_id: str | int,
         *,
         settings: StreamSettings,
@@ -65,7 +60,6 @@ class Reply:
         resumable: bool,
     ) -> None:
         self.send = send
-        self.receive = receive
         self.request_id = request_id
         self.settings = settings
         self.streams = streams
@@ -185,14 +179,6 @@ class Reply:
                     loop = asyncio.get_running_loop()
                     self._close_timer = loop.call_later(self.settings.close_after_seconds, self._close_soon)
         await self.send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
-        if self.on_disconnect is not None:
-            self._watcher = asyncio.get_running_loop().create_task(self._watch())
-
-    async def _watch(self) -> None:
-        while (await self.receive())["type"] != "http.disconnect":
-            pass
-        if not self._closed and self.on_disconnect is not None:
-            self.on_disconnect()
 
     # -- ending ------------------------------------------------------------------------------
 
@@ -215,7 +201,5 @@ class Reply:
         self._closed = True
         if self._close_timer is not None:
             self._close_timer.cancel()
-        if self._watcher is not None:
-            self._watcher.cancel()
         self.streams.forget(self)
         return self.streaming

@@ -27,7 +27,8 @@ class StdioSession:
         self.engine = engine
         self.output = output
         self.legacy_version = DEFAULT_LEGACY_VERSION
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: dict[str | int, asyncio.Task[None]] = {}
+        """Running requests by id: one client, so its ids are unique while they run."""
 
     async def write(self, message: dict[str, Any]) -> None:
         """One whole line per message; a blocking write is fine for a pipe read by one client."""
@@ -41,14 +42,19 @@ class StdioSession:
             await self.write(error_response(None, ParseError("Parse error"), Era.LEGACY))
             return
         try:
-            admitted = admit(message, None, legacy_version=self.legacy_version)
+            admitted = admit(message, None, legacy_version=self.legacy_version, max_id_length=self.engine.max_id_length)
         except MCPError as exc:
             await self.write(error_response(request_id_of(message), exc, Era.LEGACY))
             return
         if admitted.kind is Kind.REQUEST:
-            task = asyncio.create_task(self.answer(admitted))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            request_id = admitted.request_id
+            task = self.tasks[request_id] = asyncio.create_task(self.answer(admitted))
+            task.add_done_callback(lambda _: self.tasks.pop(request_id, None))
+        elif admitted.kind is Kind.NOTIFICATION and admitted.method == "notifications/cancelled":
+            cancelled = admitted.params.get("requestId")
+            running = self.tasks.get(cancelled) if isinstance(cancelled, str | int) else None
+            if running is not None:
+                running.cancel()  # nothing is sent for a cancelled request
 
     async def answer(self, admitted: Admitted) -> None:
         ctx = self.engine.context(admitted, self.write)
@@ -71,4 +77,4 @@ async def serve_stdio(engine: Engine, line_limit: int) -> None:
         if line.strip():
             await session.receive(line)
     if session.tasks:
-        await asyncio.gather(*session.tasks, return_exceptions=True)
+        await asyncio.gather(*session.tasks.values(), return_exceptions=True)

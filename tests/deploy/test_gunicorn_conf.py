@@ -44,7 +44,7 @@ def test_every_name_is_a_gunicorn_setting(repo: Path) -> None:
 
 def test_defaults(repo: Path) -> None:
     settings = _load(repo)
-    assert settings["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert settings["worker_class"] == "app.serving.Worker"
     assert settings["workers"] == 1
     assert settings["bind"] == "127.0.0.1:8000"
     assert settings["graceful_timeout"] == 40

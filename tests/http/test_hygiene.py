@@ -121,8 +121,13 @@ async def test_resuming_an_unknown_stream_is_a_clear_error(example_server: Runni
 
 
 async def test_notifications_get_202_and_no_body(client: MCPTestClient) -> None:
-    for method in ("notifications/initialized", "notifications/cancelled", "notifications/whatever"):
-        exchange = await client.notify(method)
+    notifications = [
+        ("notifications/initialized", None),
+        ("notifications/cancelled", {"requestId": "not-running"}),
+        ("notifications/whatever", None),
+    ]
+    for method, params in notifications:
+        exchange = await client.notify(method, params)
         assert exchange.status == 202
         assert exchange.body == b""
 

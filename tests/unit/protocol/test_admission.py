@@ -106,6 +106,7 @@ def test_progress_tokens_must_be_strings_or_numbers(token: Any) -> None:
         ({**MODERN_META, META_CLIENT_CAPABILITIES: []}, "must carry"),
         ({**MODERN_META, META_LOG_LEVEL: "loud"}, "logLevel"),
         ({**MODERN_META, META_LOG_LEVEL: 3}, "logLevel"),
+        ({**MODERN_META, META_LOG_LEVEL: ["debug"]}, "logLevel"),
         ({**MODERN_META, META_PROTOCOL_VERSION: 20260728}, "protocolVersion must be a string"),
     ],
 )

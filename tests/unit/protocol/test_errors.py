@@ -19,6 +19,8 @@ TABLE = [
     (errors.HostNotAllowed, -32600, -32600, 421, 421),
     (errors.OriginNotAllowed, -32600, -32600, 403, 403),
     (errors.MethodNotAllowed, -32600, -32600, 405, 405),
+    (errors.Unauthorized, -32600, -32600, 401, 401),
+    (errors.Forbidden, -32600, -32600, 403, 403),
     (errors.NotWaiting, -32600, -32600, 400, 400),
     (errors.BadEventId, -32600, -32600, 400, 400),
     (errors.UnknownStream, -32600, -32600, 404, 404),
@@ -31,6 +33,7 @@ TABLE = [
     (errors.ResourceNotFound, -32602, -32002, 400, 200),
     (errors.InternalError, -32603, -32603, 200, 200),
     (errors.Unavailable, -32603, -32603, 503, 503),
+    (errors.RequestCancelled, -32800, -32800, 200, 200),
     (errors.HeaderMismatch, -32020, -32020, 400, 400),
     (errors.UnsupportedProtocolVersion, -32022, -32022, 400, 400),
 ]
@@ -40,7 +43,7 @@ TABLE = [
 def test_each_error_has_its_code_and_status_per_era(
     cls: type[MCPError], modern_code: int, legacy_code: int, modern_status: int, legacy_status: int
 ) -> None:
-    error = cls("why")
+    error = cls("why", b"Bearer") if issubclass(cls, errors.Unauthorized) else cls("why")
     assert (error.code_for(Era.MODERN), error.code_for(Era.LEGACY)) == (modern_code, legacy_code)
     assert (error.status(Era.MODERN), error.status(Era.LEGACY)) == (modern_status, legacy_status)
 
