@@ -20,9 +20,10 @@ _SWEEP_SECONDS = 60.0
 
 
 class _Stream:
-    __slots__ = ("changed", "events", "expires", "final", "next_position")
+    __slots__ = ("caller", "changed", "events", "expires", "final", "next_position")
 
-    def __init__(self, max_events: int, expires: float) -> None:
+    def __init__(self, max_events: int, expires: float, caller: str) -> None:
+        self.caller = caller
         self.events: deque[tuple[int, bytes, bool]] = deque(maxlen=max_events)
         self.next_position = 1
         self.final = False
@@ -35,7 +36,7 @@ class MemoryEventStore:
         self.max_events = max_events
         self.ttl_seconds = ttl_seconds
         self._streams: dict[str, _Stream] = {}
-        self._replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._replies: dict[str, tuple[asyncio.Future[dict[str, Any]], str]] = {}
         self._next_sweep = time.monotonic() + _SWEEP_SECONDS
         self._handlers: dict[str, Callable[[bytes], None]] = {}
 
@@ -51,10 +52,10 @@ class MemoryEventStore:
             raise StreamNotFound(stream_id)
         return stream
 
-    async def open(self, stream_id: str, request_id: str | int) -> None:
+    async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
         now = time.monotonic()
         self._sweep(now)
-        self._streams[stream_id] = _Stream(self.max_events, now + self.ttl_seconds)
+        self._streams[stream_id] = _Stream(self.max_events, now + self.ttl_seconds, caller)
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         stream = self._stream(stream_id)
@@ -69,8 +70,12 @@ class MemoryEventStore:
         stream.changed = asyncio.Event()
         return make_event_id(stream_id, str(position))
 
-    async def follow(self, stream_id: str, after: str, *, poll_seconds: float) -> AsyncGenerator[Event | None, None]:
+    async def follow(
+        self, stream_id: str, after: str, *, poll_seconds: float, caller: str
+    ) -> AsyncGenerator[Event | None, None]:
         stream = self._stream(stream_id)
+        if stream.caller != caller:
+            raise StreamNotFound(stream_id)
         if not after.isdigit():
             raise StreamNotFound(f"{stream_id}: no position {after!r}")
         position = 0 if after == START else int(after)
@@ -87,18 +92,18 @@ class MemoryEventStore:
             except TimeoutError:
                 yield None
 
-    async def expect_reply(self, request_id: str, timeout: float) -> None:
-        self._replies[request_id] = asyncio.get_running_loop().create_future()
+    async def expect_reply(self, request_id: str, timeout: float, caller: str) -> None:
+        self._replies[request_id] = (asyncio.get_running_loop().create_future(), caller)
 
-    async def deliver(self, request_id: str, message: dict[str, Any]) -> bool:
-        future = self._replies.get(request_id)
-        if future is None or future.done():
+    async def deliver(self, request_id: str, message: dict[str, Any], caller: str) -> bool:
+        future, expected = self._replies.get(request_id, (None, None))
+        if future is None or future.done() or expected != caller:
             return False
         future.set_result(message)
         return True
 
     async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
-        future = self._replies[request_id]
+        future = self._replies[request_id][0]
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
@@ -119,6 +124,6 @@ class MemoryEventStore:
 
     async def aclose(self) -> None:
         self._streams.clear()
-        for future in self._replies.values():
+        for future, _ in self._replies.values():
             future.cancel()
         self._replies.clear()

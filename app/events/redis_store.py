@@ -4,9 +4,10 @@ Keys (``<p>`` is ``FASTMCP_REDIS_KEY_PREFIX``; the ``{...}`` part is a Redis Clu
 the keys of one stream live in one slot and the Lua scripts may touch them together)::
 
     <p>{s:<stream>}:events   STREAM  one entry per event: d=<json>, f=1 on the final one
-    <p>{s:<stream>}:meta     HASH    owner=<worker>, request=<json id>, final=<entry id> once ended
+    <p>{s:<stream>}:meta     HASH    owner=<worker>, caller=<principal key>, request=<json id>,
+                                     final=<entry id> once ended
     <p>{w:<worker>}:alive    STRING  refreshed every second while the worker lives (TTL 3 s)
-    <p>{r:<request>}:pending STRING  a call waits for the answer to server request <request>
+    <p>{r:<request>}:pending STRING  the caller whose call waits for the answer to server request <request>
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
     <p>topic:<name>          CHANNEL pub/sub between workers (cancellations)
 
@@ -51,7 +52,8 @@ redis.call('EXPIRE', KEYS[2], ARGV[4])
 return id
 """
 _DELIVER = """
-if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
@@ -149,12 +151,17 @@ class RedisEventStore:
             except (redis_errors.RedisError, OSError) as exc:
                 logger.warning("Redis heartbeat failed: %s", exc)
 
-    async def open(self, stream_id: str, request_id: str | int) -> None:
+    async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
         async with _translated():
             await self._beat()
             meta = self.keys.meta(stream_id)
             async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(meta, mapping={"owner": self.worker_id, "request": orjson.dumps(request_id)})
+                mapping: dict[str, bytes | str] = {
+                    "owner": self.worker_id,
+                    "caller": caller,
+                    "request": orjson.dumps(request_id),
+                }
+                pipe.hset(meta, mapping=mapping)  # type: ignore[arg-type]
                 pipe.expire(meta, self.ttl_seconds)
                 await pipe.execute()
         if self._heartbeat is None or self._heartbeat.done():
@@ -174,13 +181,15 @@ class RedisEventStore:
             raise StoreError(f"stream {stream_id} has ended")
         return make_event_id(stream_id, entry.decode())
 
-    async def follow(self, stream_id: str, after: str, *, poll_seconds: float) -> AsyncGenerator[Event | None, None]:
+    async def follow(
+        self, stream_id: str, after: str, *, poll_seconds: float, caller: str
+    ) -> AsyncGenerator[Event | None, None]:
         events_key = self.keys.events(stream_id)
         last = "0-0" if after == START else after
         block_ms = max(1, int(poll_seconds * 1000))
         async with _translated():
-            if not await self.client.exists(self.keys.meta(stream_id)):
-                raise StreamNotFound(stream_id)
+            if await self.client.hget(self.keys.meta(stream_id), "caller") != caller.encode():
+                raise StreamNotFound(stream_id)  # unknown, expired, or another caller's: all look alike
         while True:
             async with _translated():
                 found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)
@@ -207,14 +216,15 @@ class RedisEventStore:
         with contextlib.suppress(StoreError):
             await self.append(stream_id, self.orphan_message(orjson.loads(meta[b"request"])), final=True)
 
-    async def expect_reply(self, request_id: str, timeout: float) -> None:
+    async def expect_reply(self, request_id: str, timeout: float, caller: str) -> None:
         async with _translated():
-            await self.client.set(self.keys.pending(request_id), b"1", ex=math.ceil(timeout) + 5)
+            await self.client.set(self.keys.pending(request_id), caller, ex=math.ceil(timeout) + 5)
 
-    async def deliver(self, request_id: str, message: dict[str, Any]) -> bool:
+    async def deliver(self, request_id: str, message: dict[str, Any], caller: str) -> bool:
         keys = [self.keys.pending(request_id), self.keys.reply(request_id)]
+        args: list[bytes | str | int] = [orjson.dumps(message), _REPLY_TTL_SECONDS, caller]
         async with _translated():
-            return bool(await self._deliver(keys=keys, args=[orjson.dumps(message), _REPLY_TTL_SECONDS]))
+            return bool(await self._deliver(keys=keys, args=args))
 
     async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
         """Blocking pops in one-second slices, so the socket timeout never cuts a wait."""

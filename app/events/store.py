@@ -43,26 +43,31 @@ class Event:
 
 
 class EventStore(Protocol):
-    async def open(self, stream_id: str, request_id: str | int) -> None:
-        """Start a stream for the request ``request_id``, owned by this worker."""
+    async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
+        """Start a stream for the request ``request_id``, run by this worker, belonging to ``caller``
+        (a :attr:`~app.protocol.principal.Principal.key`)."""
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         """Store one event and return its id. A final event closes the stream; later ones are refused."""
 
-    def follow(self, stream_id: str, after: str, *, poll_seconds: float) -> AsyncGenerator[Event | None, None]:
+    def follow(
+        self, stream_id: str, after: str, *, poll_seconds: float, caller: str
+    ) -> AsyncGenerator[Event | None, None]:
         """Events after position ``after``, then new ones as they come, ending with the final event.
 
         Yields ``None`` whenever ``poll_seconds`` pass without an event, so the caller can send a
-        keep-alive or give up. Raises ``StreamNotFound`` for an unknown stream. If the worker that
-        owns the stream dies, a final JSON-RPC error is appended for it and delivered.
+        keep-alive or give up. Raises ``StreamNotFound`` for an unknown stream, and for one that
+        belongs to another caller than ``caller`` (the two look the same, so ids leak nothing). If
+        the worker running the stream dies, a final JSON-RPC error is appended for it and delivered.
         """
 
-    async def expect_reply(self, request_id: str, timeout: float) -> None:
-        """Announce that a call waits for the response to ``request_id``: call it before sending the
-        request, so an answer that arrives at once is not lost."""
+    async def expect_reply(self, request_id: str, timeout: float, caller: str) -> None:
+        """Announce that a call of ``caller`` waits for the response to ``request_id``: call
+        it before sending the request, so an answer that arrives at once is not lost."""
 
-    async def deliver(self, request_id: str, message: dict[str, Any]) -> bool:
-        """Hand a client's response to the call waiting for it; false if nobody is waiting for it."""
+    async def deliver(self, request_id: str, message: dict[str, Any], caller: str) -> bool:
+        """Hand a client's response to the call waiting for it; false if nobody is waiting for it, or
+        if the call belongs to another caller than ``caller``."""
 
     async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
         """The client's response to a request announced with ``expect_reply`` (raises ``ReplyTimeout``)."""

@@ -13,7 +13,7 @@
     │   ├── MethodNotAllowed                  405         405   a bare GET, a DELETE (no body, ``Allow``)
     │   ├── Unauthorized                      401         401   no token, or not a valid one (``WWW-Authenticate``)
     │   ├── Forbidden                         403         403   a valid token without the scopes needed
-    │   ├── NotWaiting                        400         400   a response no call is waiting for
+    │   ├── NotWaiting                        404         404   a response no call (of this caller) waits for
     │   ├── BadEventId                        400         400   Last-Event-ID not minted here
     │   └── UnknownStream                     404         404   Last-Event-ID of an unknown or expired stream
     ├── MethodNotFound               -32601   404         200   unknown method, or not one of this era's
@@ -123,7 +123,9 @@ class Forbidden(Unauthorized):
 
 
 class NotWaiting(InvalidRequest):
-    """A client's response to a server-to-client request that no call is waiting for."""
+    """A client's response to a server-to-client request that no call of this caller waits for."""
+
+    http_status = 404
 
 
 class BadEventId(InvalidRequest):

@@ -21,9 +21,11 @@ logger = logging.getLogger("app.transport")
 class BackChannel:
     """Implements :class:`app.protocol.channel.ClientChannel` for one streaming reply."""
 
-    __slots__ = ("reply", "store", "timeout")
+    __slots__ = ("caller", "reply", "store", "timeout")
 
-    def __init__(self, reply: Reply, store: EventStore, timeout: float) -> None:
+    def __init__(self, reply: Reply, store: EventStore, timeout: float, caller: str) -> None:
+        self.caller = caller
+        """Only this caller may answer (a token of its own, on whichever worker)."""
         self.reply = reply
         self.store = store
         self.timeout = timeout
@@ -31,7 +33,7 @@ class BackChannel:
     async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         request_id = f"s-{secrets.token_hex(16)}"
         try:
-            await self.store.expect_reply(request_id, self.timeout)
+            await self.store.expect_reply(request_id, self.timeout, self.caller)
             await self.reply.emit({"jsonrpc": JSONRPC, "id": request_id, "method": method, "params": params})
             return await self.store.wait_for_reply(request_id, self.timeout)
         except ReplyTimeout:
@@ -41,13 +43,14 @@ class BackChannel:
             raise Unavailable("Cannot reach the client now: the event store is temporarily unavailable") from exc
 
 
-async def deliver(store: EventStore, message: dict[str, Any]) -> bool:
-    """Hand a client's answer to the call waiting for it, on whichever worker; false if none waits."""
+async def deliver(store: EventStore, message: dict[str, Any], caller: str) -> bool:
+    """Hand a client's answer to the call waiting for it, on whichever worker; false if none of
+    ``caller``'s calls waits for it."""
     request_id = message.get("id")
     if not isinstance(request_id, str):
         return False
     try:
-        return await store.deliver(request_id, message)
+        return await store.deliver(request_id, message, caller)
     except StoreError as exc:
         logger.warning("cannot deliver the client's answer to %s: %s", request_id, exc)
         raise Unavailable("Cannot deliver the response now: the event store is temporarily unavailable") from None

@@ -122,7 +122,8 @@ class MCPEndpoint:
                     last_event_id = value
             if scope["method"] != "GET" or last_event_id is None:
                 raise MethodNotAllowed("Only POST, and GET with Last-Event-ID, are served here")
-            await resume(last_event_id, self.store, self.stream_settings, self.streams, receive, send)
+            caller = scope.get(SCOPE_KEY, ANONYMOUS).key
+            await resume(last_event_id, self.store, self.stream_settings, self.streams, caller, receive, send)
         except MCPError as error:
             await send_error(send, error, Era.LEGACY, None)
 
@@ -145,7 +146,7 @@ class MCPEndpoint:
             )
             era = admitted.era
             if admitted.kind is Kind.RESPONSE:
-                await self._deliver(admitted)
+                await self._deliver(admitted, scope.get(SCOPE_KEY, ANONYMOUS).key)
             elif admitted.kind is Kind.NOTIFICATION and admitted.method == "notifications/cancelled":
                 await self._cancel(admitted)
             if admitted.kind is not Kind.REQUEST:
@@ -204,11 +205,11 @@ class MCPEndpoint:
             raise BodyTooLarge("Request body too large")
         return body
 
-    async def _deliver(self, admitted: Admitted) -> None:
+    async def _deliver(self, admitted: Admitted, caller: str) -> None:
         """A client's answer to a server-to-client request: hand it to the call waiting for it."""
         if admitted.era is Era.MODERN:
             raise InvalidRequest("2026-07-28 clients must not send responses")
-        if not await deliver(self.store, admitted.message):
+        if not await deliver(self.store, admitted.message, caller):
             raise NotWaiting(f"No request {request_id_of(admitted.message)!r} is waiting for a response")
 
     async def _cancel(self, admitted: Admitted) -> None:
@@ -239,9 +240,10 @@ class MCPEndpoint:
                 streams=self.streams,
                 store=self.store,
                 resumable=resumable,
+                caller=principal.key,
             )
             if era is Era.LEGACY:
-                channel = BackChannel(reply, self.store, self.reply_timeout_seconds)
+                channel = BackChannel(reply, self.store, self.reply_timeout_seconds, principal.key)
         ctx = self.engine.context(admitted, reply.emit if reply is not None else None, channel, principal)
         call = self.calls.start(admitted.request_id, receive, reply)
         try:

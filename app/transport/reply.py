@@ -58,6 +58,7 @@ class Reply:
         streams: OpenStreams,
         store: EventStore,
         resumable: bool,
+        caller: str,
     ) -> None:
         self.send = send
         self.request_id = request_id
@@ -65,6 +66,8 @@ class Reply:
         self.streams = streams
         self.store = store
         self.resumable = resumable
+        self.caller = caller
+        """Whose stream this is: only the same caller may resume it."""
         self.last_sent = streams.watch(self)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -168,7 +171,7 @@ class Reply:
         if self.resumable:
             stream_id = new_stream_id()
             try:
-                await self.store.open(stream_id, self.request_id)
+                await self.store.open(stream_id, self.request_id, self.caller)
             except StoreError as exc:
                 logger.warning("stream not resumable, the event store failed: %s", exc)
             else:

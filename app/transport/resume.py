@@ -30,6 +30,7 @@ async def resume(
     store: EventStore,
     settings: StreamSettings,
     streams: OpenStreams,
+    caller: str,
     receive: Receive,
     send: Send,
 ) -> None:
@@ -38,7 +39,7 @@ async def resume(
     if parsed is None:
         raise BadEventId("Last-Event-ID is not an event id of this server")
     stream_id, position = parsed
-    events = store.follow(stream_id, position, poll_seconds=POLL_SECONDS)
+    events = store.follow(stream_id, position, poll_seconds=POLL_SECONDS, caller=caller)
     try:
         first = await anext(events)
     except StreamNotFound:

@@ -16,6 +16,10 @@ from app.events.store import EventStore, ReplyTimeout, StoreError, StoreUnavaila
 from tests.support.redis_server import RedisServer
 from tests.support.servers import free_port
 
+CALLER = "caller-key-1"
+"""Whose streams and answers these are (a principal's key)."""
+STRANGER = "caller-key-2"
+
 
 def orphan(request_id: str | int) -> bytes:
     return orjson.dumps({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32603, "message": "worker died"}})
@@ -36,7 +40,7 @@ async def store(request: pytest.FixtureRequest, redis_server: RedisServer) -> As
 
 async def collect(store: EventStore, stream_id: str, after: str) -> list[tuple[bytes, bool]]:
     events = []
-    async for event in store.follow(stream_id, after, poll_seconds=0.2):
+    async for event in store.follow(stream_id, after, poll_seconds=0.2, caller=CALLER):
         if event is not None:
             events.append((event.data, event.final))
     return events
@@ -44,7 +48,7 @@ async def collect(store: EventStore, stream_id: str, after: str) -> list[tuple[b
 
 async def test_follow_replays_in_order_and_ends_with_the_final_event(store: EventStore) -> None:
     stream = new_stream_id()
-    await store.open(stream, 1)
+    await store.open(stream, 1, CALLER)
     ids = [await store.append(stream, f"e{n}".encode()) for n in range(3)]
     await store.append(stream, b"result", final=True)
     assert await collect(store, stream, START) == [(b"e0", False), (b"e1", False), (b"e2", False), (b"result", True)]
@@ -54,7 +58,7 @@ async def test_follow_replays_in_order_and_ends_with_the_final_event(store: Even
 
 async def test_an_ended_stream_refuses_more_events(store: EventStore) -> None:
     stream = new_stream_id()
-    await store.open(stream, "a")
+    await store.open(stream, "a", CALLER)
     await store.append(stream, b"done", final=True)
     with pytest.raises(StoreError):
         await store.append(stream, b"late")
@@ -64,8 +68,8 @@ async def test_an_ended_stream_refuses_more_events(store: EventStore) -> None:
 
 async def test_follow_waits_for_live_events(store: EventStore) -> None:
     stream = new_stream_id()
-    await store.open(stream, 2)
-    follower = store.follow(stream, START, poll_seconds=0.2)
+    await store.open(stream, 2, CALLER)
+    follower = store.follow(stream, START, poll_seconds=0.2, caller=CALLER)
     assert await anext(follower) is None  # silence is reported, so callers can send keep-alives
 
     async def produce() -> None:
@@ -81,26 +85,26 @@ async def test_follow_waits_for_live_events(store: EventStore) -> None:
 
 async def test_unknown_streams_are_not_found(store: EventStore) -> None:
     with pytest.raises(StreamNotFound):
-        await anext(store.follow(new_stream_id(), START, poll_seconds=0.2))
+        await anext(store.follow(new_stream_id(), START, poll_seconds=0.2, caller=CALLER))
     with pytest.raises(StreamNotFound):
         await store.append(new_stream_id(), b"x")
 
 
 async def test_a_reply_reaches_the_waiting_call(store: EventStore) -> None:
-    await store.expect_reply("s-1", 5)
+    await store.expect_reply("s-1", 5, CALLER)
     waiting = asyncio.create_task(store.wait_for_reply("s-1", 5))
     await asyncio.sleep(0.05)
-    assert await store.deliver("s-1", {"jsonrpc": "2.0", "id": "s-1", "result": {"ok": True}})
+    assert await store.deliver("s-1", {"jsonrpc": "2.0", "id": "s-1", "result": {"ok": True}}, CALLER)
     assert (await waiting)["result"] == {"ok": True}
-    assert not await store.deliver("s-1", {"jsonrpc": "2.0", "id": "s-1", "result": {}}), "delivered twice"
+    assert not await store.deliver("s-1", {"jsonrpc": "2.0", "id": "s-1", "result": {}}, CALLER), "delivered twice"
 
 
 async def test_a_reply_nobody_waits_for_is_refused(store: EventStore) -> None:
-    assert not await store.deliver("s-unknown", {"jsonrpc": "2.0", "id": "s-unknown", "result": {}})
+    assert not await store.deliver("s-unknown", {"jsonrpc": "2.0", "id": "s-unknown", "result": {}}, CALLER)
 
 
 async def test_waiting_for_a_reply_times_out(store: EventStore) -> None:
-    await store.expect_reply("s-2", 0.3)
+    await store.expect_reply("s-2", 0.3, CALLER)
     started = time.monotonic()
     with pytest.raises(ReplyTimeout):
         await store.wait_for_reply("s-2", 0.3)
@@ -111,9 +115,9 @@ async def test_redis_reply_crosses_workers(redis_server: RedisServer) -> None:
     """Two stores are two workers: the answer POSTed to one reaches the call waiting on the other."""
     waiting_worker, receiving_worker = redis_store(redis_server.url), redis_store(redis_server.url)
     try:
-        await waiting_worker.expect_reply("s-3", 5)
+        await waiting_worker.expect_reply("s-3", 5, CALLER)
         waiting = asyncio.create_task(waiting_worker.wait_for_reply("s-3", 5))
-        assert await receiving_worker.deliver("s-3", {"jsonrpc": "2.0", "id": "s-3", "result": {"n": 3}})
+        assert await receiving_worker.deliver("s-3", {"jsonrpc": "2.0", "id": "s-3", "result": {"n": 3}}, CALLER)
         assert (await waiting)["result"] == {"n": 3}
     finally:
         await waiting_worker.aclose()
@@ -123,7 +127,7 @@ async def test_redis_reply_crosses_workers(redis_server: RedisServer) -> None:
 async def test_redis_stream_of_a_dead_worker_ends_with_an_error(redis_server: RedisServer) -> None:
     producer, reader = redis_store(redis_server.url), redis_store(redis_server.url)
     stream = new_stream_id()
-    await producer.open(stream, 99)
+    await producer.open(stream, 99, CALLER)
     await producer.append(stream, b"before death")
     await producer.aclose()  # its heartbeat stops and its alive key goes, as when the process dies
     try:
@@ -141,9 +145,9 @@ async def test_redis_keys_all_expire_and_share_a_cluster_slot(redis_server: Redi
     store = redis_store(redis_server.url, prefix="ttl:")
     try:
         stream = new_stream_id()
-        await store.open(stream, 1)
+        await store.open(stream, 1, CALLER)
         await store.append(stream, b"x", final=True)
-        await store.expect_reply("s-ttl", 30)
+        await store.expect_reply("s-ttl", 30, CALLER)
         keys = await store.client.keys("ttl:*")
         assert len(keys) >= 4
         for key in keys:
@@ -158,7 +162,7 @@ async def test_redis_outage_is_a_fast_clear_error() -> None:
     store = redis_store(f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()
     with pytest.raises(StoreUnavailable):
-        await store.open(new_stream_id(), 1)
+        await store.open(new_stream_id(), 1, CALLER)
     assert time.monotonic() - started < 3
     await store.aclose()
 
@@ -166,13 +170,30 @@ async def test_redis_outage_is_a_fast_clear_error() -> None:
 async def test_redis_reconnects_by_itself_after_a_restart(redis_server: RedisServer) -> None:
     store = redis_store(redis_server.url)
     try:
-        await store.open(new_stream_id(), 1)
+        await store.open(new_stream_id(), 1, CALLER)
         redis_server.stop()
         with pytest.raises(StoreUnavailable):
-            await store.open(new_stream_id(), 2)
+            await store.open(new_stream_id(), 2, CALLER)
         redis_server.start()
         stream = new_stream_id()
-        await store.open(stream, 3)  # the pooled connection is stale: one retry heals it
+        await store.open(stream, 3, CALLER)  # the pooled connection is stale: one retry heals it
         await store.append(stream, b"after", final=True)
     finally:
         await store.aclose()
+
+
+async def test_another_callers_stream_looks_like_no_stream(store: EventStore) -> None:
+    stream = new_stream_id()
+    await store.open(stream, 7, CALLER)
+    await store.append(stream, b"mine", final=True)
+    with pytest.raises(StreamNotFound):
+        await anext(store.follow(stream, START, poll_seconds=0.2, caller=STRANGER))
+    assert await collect(store, stream, START) == [(b"mine", True)]
+
+
+async def test_only_the_caller_may_answer(store: EventStore) -> None:
+    await store.expect_reply("s-owned", 5, CALLER)
+    answer = {"jsonrpc": "2.0", "id": "s-owned", "result": {"from": "stranger"}}
+    assert not await store.deliver("s-owned", answer, STRANGER)
+    assert await store.deliver("s-owned", {**answer, "result": {"from": "caller"}}, CALLER)
+    assert (await store.wait_for_reply("s-owned", 5))["result"] == {"from": "caller"}

@@ -134,4 +134,4 @@ async def test_notifications_get_202_and_no_body(client: MCPTestClient) -> None:
 
 async def test_an_answer_nobody_waits_for_is_refused(client: MCPTestClient) -> None:
     exchange = await client.post({"jsonrpc": "2.0", "id": "s-unknown", "result": {}})
-    assert exchange.status == 400
+    assert exchange.status == 404

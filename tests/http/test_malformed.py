@@ -138,7 +138,7 @@ async def test_odd_client_responses_never_get_a_5xx(client: httpx.AsyncClient, r
     reply = await client.post(
         "/mcp", content=json.dumps(response), headers={**headers, "mcp-protocol-version": "2025-11-25"}
     )
-    assert reply.status_code in (202, 400), reply.text
+    assert reply.status_code in (202, 400, 404), reply.text
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -21,7 +21,7 @@ TABLE = [
     (errors.MethodNotAllowed, -32600, -32600, 405, 405),
     (errors.Unauthorized, -32600, -32600, 401, 401),
     (errors.Forbidden, -32600, -32600, 403, 403),
-    (errors.NotWaiting, -32600, -32600, 400, 400),
+    (errors.NotWaiting, -32600, -32600, 404, 404),
     (errors.BadEventId, -32600, -32600, 400, 400),
     (errors.UnknownStream, -32600, -32600, 404, 404),
     (errors.MethodNotFound, -32601, -32601, 404, 200),
