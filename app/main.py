@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.auth.config import auth_layer, auth_routes, resource_metadata_url
+from app.auth.metadata import metadata_routes, resource_metadata_url
 from app.events.memory import MemoryEventStore
 from app.events.store import EventStore
 from app.health import Health
@@ -105,9 +105,10 @@ def default_layers(settings: Settings) -> list[Layer]:
     layers = []
     if settings.cors_allowed_origins:
         layers.append(cors_layer(settings.cors_allowed_origins))
-    authentication = auth_layer(settings)
-    if authentication is not None:
-        layers.append(authentication)
+    if settings.auth in ("bearer", "jwt"):
+        from app.auth.config import auth_layer  # PyJWT and cryptography only where they are used
+
+        layers.append(auth_layer(settings))
     return layers
 
 
@@ -141,8 +142,8 @@ def create_app(
     routes = [
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/readyz", health.readyz, methods=["GET"]),
-        *auth_routes(settings, server.scopes()),
     ]
+    routes += metadata_routes(settings, server.scopes())
     mcp = wrap(endpoint, [*default_layers(settings), *layers])
     app = MCPApplication(mcp, settings.streamable_http_path, routes=routes)
     app.router.lifespan_context = lifespan(settings, endpoint)

@@ -1,25 +1,18 @@
-"""From settings to the pieces of authentication: the verifier, the layer, the metadata routes."""
+"""From settings to the authentication layer and the verifier behind it (imported only when
+``FASTMCP_AUTH`` asks for authentication: PyJWT and cryptography cost memory and start-up time)."""
 
 from __future__ import annotations
 
-from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from app.auth.jwks import KeySet
 from app.auth.jwt_tokens import JWTVerifier
 from app.auth.layer import AuthLayer
-from app.auth.metadata import metadata_routes, metadata_url
+from app.auth.metadata import resource_metadata_url
 from app.auth.static_tokens import StaticTokens
 from app.auth.verifier import Verifier
 from app.layers import Layer
 from app.settings import Settings
-
-
-def resource_metadata_url(settings: Settings) -> str | None:
-    """Where clients find this server's RFC 9728 metadata; ``None`` without a resource URL or auth."""
-    if settings.auth in ("bearer", "jwt") and settings.auth_resource_url:
-        return metadata_url(settings.auth_resource_url)
-    return None
 
 
 def verifier(settings: Settings) -> Verifier | None:
@@ -39,23 +32,14 @@ def verifier(settings: Settings) -> Verifier | None:
     return None
 
 
-def auth_layer(settings: Settings) -> Layer | None:
-    """The layer that resolves every caller, when ``FASTMCP_AUTH`` asks for one."""
+def auth_layer(settings: Settings) -> Layer:
+    """The layer that resolves every caller."""
     found = verifier(settings)
     if found is None:
-        return None
+        raise ValueError(f"FASTMCP_AUTH={settings.auth} has no authentication layer")
     metadata, required = resource_metadata_url(settings), frozenset(settings.auth_required_scopes)
 
     def layer(app: ASGIApp) -> ASGIApp:
         return AuthLayer(app, found, metadata_url=metadata, required_scopes=required)
 
     return layer
-
-
-def auth_routes(settings: Settings, scopes: frozenset[str]) -> list[Route]:
-    """The resource metadata routes; ``scopes`` are those the server's tools, resources and prompts ask for."""
-    if resource_metadata_url(settings) is None:
-        return []
-    assert settings.auth_resource_url is not None
-    servers = settings.auth_authorization_servers or ([settings.auth_issuer] if settings.auth_issuer else [])
-    return metadata_routes(settings.auth_resource_url, servers, scopes | set(settings.auth_required_scopes))

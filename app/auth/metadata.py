@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.settings import Settings
+
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
 
@@ -23,13 +25,24 @@ def metadata_url(resource_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{WELL_KNOWN}{parts.path.rstrip('/')}"
 
 
-def metadata_routes(
-    resource_url: str, authorization_servers: Iterable[str], scopes_supported: Iterable[str]
-) -> list[Route]:
+def resource_metadata_url(settings: Settings) -> str | None:
+    """Where clients find this server's metadata; ``None`` without authentication or a resource URL."""
+    if settings.auth in ("bearer", "jwt") and settings.auth_resource_url:
+        return metadata_url(settings.auth_resource_url)
+    return None
+
+
+def metadata_routes(settings: Settings, scopes: Iterable[str]) -> list[Route]:
+    """The metadata at both well-known paths; ``scopes`` are those the server's tools, resources and
+    prompts ask for, listed with the required ones as ``scopes_supported``."""
+    resource_url = settings.auth_resource_url
+    if resource_metadata_url(settings) is None or resource_url is None:
+        return []
+    servers = settings.auth_authorization_servers or ([settings.auth_issuer] if settings.auth_issuer else [])
     document: dict[str, Any] = {
         "resource": resource_url,
-        "authorization_servers": list(authorization_servers),
-        "scopes_supported": sorted(set(scopes_supported)),
+        "authorization_servers": servers,
+        "scopes_supported": sorted({*scopes, *settings.auth_required_scopes}),
         "bearer_methods_supported": ["header"],
     }
     headers = {"access-control-allow-origin": "*", "cache-control": "public, max-age=3600"}

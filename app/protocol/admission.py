@@ -34,7 +34,7 @@ _NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "u
 _EMPTY: dict[str, Any] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RoutingHeaders:
     """The raw values of the headers an HTTP request routes by; ``repeated`` when one came twice."""
 
@@ -44,12 +44,16 @@ class RoutingHeaders:
     repeated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Admitted:
     """A message that passed admission; for a response only ``kind``, ``message`` and ``era`` matter."""
 
     kind: Kind
     message: dict[str, Any]
+    request_id: Any
+    """The request's id (a string or an integer once admitted); ``None`` for a notification."""
+    method: Any
+    """The method (a string); ``None`` for a response."""
     era: Era
     protocol_version: str
     params: dict[str, Any]
@@ -59,16 +63,6 @@ class Admitted:
     log_level: str | None
     """What a 2026-07-28 request asked for in ``_meta``; ``None`` otherwise."""
     progress_token: str | int | float | None
-
-    @property
-    def request_id(self) -> str | int:
-        request_id: str | int = self.message["id"]
-        return request_id
-
-    @property
-    def method(self) -> str:
-        method: str = self.message["method"]
-        return method
 
 
 def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str, max_id_length: int = 256) -> Admitted:
@@ -92,7 +86,9 @@ def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str, 
     else:
         era, version = _era_from_headers(routing, meta_version, legacy_version)
     if kind is not Kind.REQUEST:
-        return Admitted(kind, message, era, version, params, meta, _EMPTY, None, None)
+        return Admitted(
+            kind, message, request_id, message.get("method"), era, version, params, meta, _EMPTY, None, None
+        )
 
     token = meta.get("progressToken")
     if token is not None and type(token) not in (str, int, float):
@@ -100,7 +96,7 @@ def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str, 
     if type(token) is str and len(token) > max_id_length:
         raise InvalidMeta(f"params._meta.progressToken is longer than {max_id_length} characters")
     if era is Era.LEGACY:
-        return Admitted(kind, message, era, version, params, meta, _EMPTY, None, token)
+        return Admitted(kind, message, request_id, message["method"], era, version, params, meta, _EMPTY, None, token)
 
     capabilities = meta.get(META_CLIENT_CAPABILITIES)
     if type(capabilities) is not dict:
@@ -110,7 +106,9 @@ def admit(message: Any, routing: RoutingHeaders | None, *, legacy_version: str, 
         raise InvalidMeta(f"params._meta.{META_LOG_LEVEL} must be one of {', '.join(LOG_LEVELS)}")
     if routing is not None:
         _check_routing(routing, message["method"], params)
-    return Admitted(kind, message, era, version, params, meta, capabilities, log_level, token)
+    return Admitted(
+        kind, message, request_id, message["method"], era, version, params, meta, capabilities, log_level, token
+    )
 
 
 def _era_from_meta(meta_version: str | None, legacy_version: str) -> tuple[Era, str]:

@@ -36,6 +36,7 @@ class Context:
         "_emit",
         "_log_threshold",
         "client_capabilities",
+        "deadline",
         "era",
         "meta",
         "method",
@@ -43,6 +44,7 @@ class Context:
         "progress_token",
         "protocol_version",
         "request_id",
+        "timed_out",
     )
 
     def __init__(
@@ -70,6 +72,10 @@ class Context:
         """Declared per request in 2026-07-28; unknown (empty) for stateless handshake-era requests."""
         self.progress_token = progress_token
         self.principal = principal
+        self.deadline: float | None = None
+        """While the author's function runs: when its time limit passes (``time.monotonic()``)."""
+        self.timed_out = False
+        """Set by whoever cancels the call because its deadline passed."""
         """Who is calling: the verified token's subject, client and scopes (``ANONYMOUS`` without auth)."""
         self._log_threshold = LOG_LEVELS[log_level] if log_level is not None else None
         self._emit = emit

@@ -14,10 +14,12 @@ import contextvars
 import functools
 import inspect
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from app.protocol.context import Context
 from app.protocol.errors import MCPError, ToolError
 
 logger = logging.getLogger("app.tools")
@@ -51,26 +53,34 @@ class Runner:
         asynchronous: bool,
         kwargs: dict[str, Any],
         time_limit: float | None,
-        request_id: str | int,
+        ctx: Context,
     ) -> Any:
-        """Call ``fn``; an ``MCPError`` passes through, any other failure becomes ``FunctionFailed``."""
+        """Call ``fn``; an ``MCPError`` passes through, any other failure becomes ``FunctionFailed``.
+
+        The limit is written on the context (``ctx.deadline``); the transport running the request
+        checks it a few times a second and cancels a call past it, which costs a call nothing
+        until then (``asyncio.timeout`` would schedule and cancel a timer for every call)."""
         limit = self.time_limit if time_limit is None else time_limit
+        if limit is not None:
+            ctx.deadline = time.monotonic() + limit
         try:
-            async with asyncio.timeout(limit) as deadline:
-                if asynchronous:
-                    return await fn(**kwargs)
-                return await self._in_thread(functools.partial(fn, **kwargs))
+            if asynchronous:
+                return await fn(**kwargs)
+            return await self._in_thread(functools.partial(fn, **kwargs))
         except ToolError as exc:
             raise FunctionFailed(str(exc)) from None
         except MCPError:
             raise
-        except TimeoutError as exc:
-            if not deadline.expired():  # the function's own TimeoutError, not our limit
-                raise self._failed(what, request_id, exc) from None
-            logger.warning("%s stopped at its time limit of %g s (request %r)", what, limit, request_id)
+        except asyncio.CancelledError:
+            if not ctx.timed_out:
+                raise
+            asyncio.current_task().uncancel()  # type: ignore[union-attr]
+            logger.warning("%s stopped at its time limit of %g s (request %r)", what, limit, ctx.request_id)
             raise FunctionFailed(f"Error executing {what}: it did not finish within {limit:g} s") from None
         except Exception as exc:
-            raise self._failed(what, request_id, exc) from None
+            raise self._failed(what, ctx.request_id, exc) from None
+        finally:
+            ctx.deadline = None
 
     def _failed(self, what: str, request_id: str | int, exc: Exception) -> FunctionFailed:
         """Log the whole exception, with the request it belongs to; tell the client little."""

@@ -42,7 +42,7 @@ class Prompt:
         except BadArguments as exc:
             raise InvalidParams(f"Invalid arguments for prompt '{self.name}': {exc}") from None
         try:
-            value = await runner.run(f"prompt '{self.name}'", self.fn, self.asynchronous, kwargs, None, ctx.request_id)
+            value = await runner.run(f"prompt '{self.name}'", self.fn, self.asynchronous, kwargs, None, ctx)
         except FunctionFailed as exc:
             raise InternalError(exc.message) from None
         result: dict[str, Any] = {"messages": messages(value)}

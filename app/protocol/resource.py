@@ -47,7 +47,7 @@ class Resource:
         except BadArguments as exc:
             raise InvalidParams(f"Invalid resource URI {uri!r}: {exc}") from None
         try:
-            value = await runner.run(f"resource {self.uri!r}", self.fn, self.asynchronous, kwargs, None, ctx.request_id)
+            value = await runner.run(f"resource {self.uri!r}", self.fn, self.asynchronous, kwargs, None, ctx)
         except FunctionFailed as exc:
             raise InternalError(exc.message) from None
         return to_contents(uri, value, self.mime_type)

@@ -1,4 +1,4 @@
-"""The calls this worker is running, and the two things that stop one early.
+"""The calls this worker is running, and the three things that stop one early.
 
 A client's ``notifications/cancelled`` names a request id. It may reach any worker, so the worker
 that receives it publishes the id on the store's fleet channel (topic ``cancel``) and every worker,
@@ -6,9 +6,11 @@ this one included, stops its calls with that id (:meth:`RunningCalls.cancel`). I
 clients and not unique across them, so without authentication a cancellation stops every running
 call with that id.
 
-A client that goes away is noticed by reading its connection, which costs a task: one scanner per
-worker gives that task only to calls still running after ``DISCONNECT_WATCH_AFTER`` seconds, so a
-quick call pays nothing. What a disconnect means depends on the reply: a resumable stream
+A call past its time limit (the deadline its context carries while the author's function runs) is
+cancelled by the same scanner that watches the others, a few times a second, so a limit costs a
+call no timer. A client that goes away is noticed by reading its connection, which costs a task:
+the scanner gives that task only to calls still running after ``DISCONNECT_WATCH_AFTER`` seconds,
+so a quick call pays nothing. What a disconnect means depends on the reply: a resumable stream
 (2025-11-25) runs on, because its client may resume it on any worker; any other call is stopped,
 because nobody can receive its result any more.
 """
@@ -23,11 +25,14 @@ from typing import Protocol
 import orjson
 from starlette.types import Receive
 
+from app.protocol.context import Context
+
 CANCEL_TOPIC = "cancel"
 DISCONNECT_WATCH_AFTER = 1.0
-"""Seconds a call runs before its connection is watched; with the scan interval, the longest delay
-between a client leaving and its call stopping is about twice this."""
-_SCAN_SECONDS = DISCONNECT_WATCH_AFTER / 2
+"""Seconds a call runs before its connection is watched: a client that leaves has its call stopped
+within about this, plus a scan."""
+SCAN_SECONDS = 0.1
+"""How often the scanner looks: a time limit is met within this."""
 
 
 class Stop(enum.Enum):
@@ -47,26 +52,40 @@ def cancel_key(request_id: str | int) -> bytes:
 
 
 class Call:
-    __slots__ = ("key", "receive", "reply", "scope", "started", "stopped_by", "watcher")
+    __slots__ = ("ctx", "receive", "reply", "request_id", "started", "stopped_by", "task", "watcher")
 
-    def __init__(self, key: bytes, receive: Receive, reply: Resumable | None) -> None:
-        self.key = key
+    def __init__(self, ctx: Context, receive: Receive | None, reply: Resumable | None) -> None:
+        self.ctx = ctx
+        self.request_id = ctx.request_id
         self.receive = receive
+        """The connection to watch for the client leaving; ``None`` where there is none (stdio)."""
         self.reply = reply
         self.started = time.monotonic()
-        self.scope: asyncio.Timeout | None = None
-        """The scope the call runs in; stopping the call expires it."""
+        self.task = asyncio.current_task()
+        """The task the call runs in; stopping the call cancels it."""
         self.stopped_by: Stop | None = None
         self.watcher: asyncio.Task[None] | None = None
 
     def stop(self, reason: Stop) -> None:
-        if self.stopped_by is None and self.scope is not None:
+        if self.stopped_by is None and self.task is not None:
             self.stopped_by = reason
-            self.scope.reschedule(0)  # due at once: the call's task is cancelled, the scope raises TimeoutError
+            self.task.cancel()
 
-    async def watch(self) -> None:
+    def stopped(self) -> Stop | None:
+        """Why the call was stopped, once its ``CancelledError`` was caught (which this absorbs)."""
+        if self.stopped_by is not None and self.task is not None:
+            self.task.uncancel()
+        return self.stopped_by
+
+    def expire(self) -> None:
+        """Cancel the call because its deadline passed; the runner turns that into the tool's error."""
+        if self.stopped_by is None and self.task is not None:
+            self.ctx.timed_out = True
+            self.task.cancel()
+
+    async def watch(self, receive: Receive) -> None:
         """Wait for the client to go away (the request body was read, so only that can come)."""
-        while (await self.receive())["type"] != "http.disconnect":
+        while (await receive())["type"] != "http.disconnect":
             pass
         if self.reply is None or self.reply.stream_id is None:
             self.stop(Stop.DISCONNECTED)
@@ -78,33 +97,30 @@ class RunningCalls:
     def __init__(self) -> None:
         self._calls: dict[Call, None] = {}
         """Insertion-ordered: the scanner looks at the oldest first and stops at the first young one."""
-        self._by_key: dict[bytes, list[Call]] = {}
         self._scanner: asyncio.Task[None] | None = None
 
-    def start(self, request_id: str | int, receive: Receive, reply: Resumable | None) -> Call:
-        call = Call(cancel_key(request_id), receive, reply)
+    def start(self, ctx: Context, receive: Receive | None, reply: Resumable | None = None) -> Call:
+        """Track the call running in the current task until :meth:`end`."""
+        call = Call(ctx, receive, reply)
         self._calls[call] = None
-        self._by_key.setdefault(call.key, []).append(call)
         if self._scanner is None:
             self._scanner = asyncio.get_running_loop().create_task(self._scan())
         return call
 
     def end(self, call: Call) -> None:
-        """Forget a call; from here on nothing stops it. Safe to call twice."""
-        if call not in self._calls:
-            return
+        """Forget a call; from here on nothing stops it."""
         del self._calls[call]
-        same = self._by_key[call.key]
-        same.remove(call)
-        if not same:
-            del self._by_key[call.key]
         if call.watcher is not None:
             call.watcher.cancel()
 
     def cancel(self, key: bytes) -> None:
-        """Stop this worker's calls with ``key`` (the handler of the fleet channel's ``cancel`` topic)."""
-        for call in self._by_key.get(key, ()):
-            call.stop(Stop.CANCELLED)
+        """Stop this worker's calls with the request id in ``key`` (the fleet channel's ``cancel``
+        handler). Cancellations are rare, so a scan of the running calls costs less than an index
+        every call would pay for."""
+        request_id = orjson.loads(key)
+        for call in self._calls:
+            if call.request_id == request_id and type(call.request_id) is type(request_id):
+                call.stop(Stop.CANCELLED)
 
     def __len__(self) -> int:
         return len(self._calls)
@@ -112,13 +128,15 @@ class RunningCalls:
     async def _scan(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(_SCAN_SECONDS)
-            due = time.monotonic() - DISCONNECT_WATCH_AFTER
+            await asyncio.sleep(SCAN_SECONDS)
+            now = time.monotonic()
+            due = now - DISCONNECT_WATCH_AFTER
             for call in self._calls:
-                if call.started > due:
-                    break
-                if call.watcher is None:
-                    call.watcher = loop.create_task(call.watch())
+                deadline = call.ctx.deadline
+                if deadline is not None and deadline <= now and not call.ctx.timed_out:
+                    call.expire()
+                if call.watcher is None and call.receive is not None and call.started <= due:
+                    call.watcher = loop.create_task(call.watch(call.receive))
 
     def stop(self) -> None:
         if self._scanner is not None:

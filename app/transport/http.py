@@ -245,19 +245,21 @@ class MCPEndpoint:
             if era is Era.LEGACY:
                 channel = BackChannel(reply, self.store, self.reply_timeout_seconds, principal.key)
         ctx = self.engine.context(admitted, reply.emit if reply is not None else None, channel, principal)
-        call = self.calls.start(admitted.request_id, receive, reply)
+        call = self.calls.start(ctx, receive, reply)
         try:
-            async with asyncio.timeout(None) as call.scope:
-                response, error = await self.engine.answer(admitted.params, ctx)
-                self.calls.end(call)  # still inside the scope: from here on nothing stops the call
-        except TimeoutError:  # only the scope raises it (the engine turns a tool's own into a result)
-            self.calls.end(call)
-            if call.stopped_by is Stop.DISCONNECTED:
+            response, error = await self.engine.answer(admitted.params, ctx)
+        except asyncio.CancelledError:
+            stopped = call.stopped()
+            if stopped is None:  # the server is stopping us
+                raise
+            if stopped is Stop.DISCONNECTED:
                 if reply is not None:
                     reply.finish()
                 return
             error = RequestCancelled("Request cancelled")
             response = error_response(admitted.request_id, error, era)
+        finally:
+            self.calls.end(call)  # no await since the engine returned: from here on nothing stops the call
         if reply is not None and reply.finish():
             await reply.write(orjson.dumps(response), final=True)
         elif error is None:

@@ -18,6 +18,7 @@ from app.protocol.dispatch import Engine
 from app.protocol.errors import InvalidRequest, MCPError, ParseError
 from app.protocol.messages import Kind, error_response, request_id_of
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era
+from app.transport.calls import RunningCalls, cancel_key
 
 
 class StdioSession:
@@ -27,8 +28,9 @@ class StdioSession:
         self.engine = engine
         self.output = output
         self.legacy_version = DEFAULT_LEGACY_VERSION
-        self.tasks: dict[str | int, asyncio.Task[None]] = {}
-        """Running requests by id: one client, so its ids are unique while they run."""
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.calls = RunningCalls()
+        """Time limits and the client's cancellations, as over HTTP (there is no connection to watch)."""
 
     async def write(self, message: dict[str, Any]) -> None:
         """One whole line per message; a blocking write is fine for a pipe read by one client."""
@@ -47,18 +49,25 @@ class StdioSession:
             await self.write(error_response(request_id_of(message), exc, Era.LEGACY))
             return
         if admitted.kind is Kind.REQUEST:
-            request_id = admitted.request_id
-            task = self.tasks[request_id] = asyncio.create_task(self.answer(admitted))
-            task.add_done_callback(lambda _: self.tasks.pop(request_id, None))
+            task = asyncio.create_task(self.answer(admitted))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         elif admitted.kind is Kind.NOTIFICATION and admitted.method == "notifications/cancelled":
             cancelled = admitted.params.get("requestId")
-            running = self.tasks.get(cancelled) if isinstance(cancelled, str | int) else None
-            if running is not None:
-                running.cancel()  # nothing is sent for a cancelled request
+            if isinstance(cancelled, str | int) and not isinstance(cancelled, bool):
+                self.calls.cancel(cancel_key(cancelled))
 
     async def answer(self, admitted: Admitted) -> None:
         ctx = self.engine.context(admitted, self.write)
-        response, _ = await self.engine.answer(admitted.params, ctx)
+        call = self.calls.start(ctx, None)
+        try:
+            response, _ = await self.engine.answer(admitted.params, ctx)
+        except asyncio.CancelledError:
+            if call.stopped() is None:
+                raise
+            return  # cancelled by the client: nothing is sent
+        finally:
+            self.calls.end(call)
         if admitted.method == "initialize" and "result" in response:
             self.legacy_version = response["result"]["protocolVersion"]
         await self.write(response)
@@ -77,4 +86,5 @@ async def serve_stdio(engine: Engine, line_limit: int) -> None:
         if line.strip():
             await session.receive(line)
     if session.tasks:
-        await asyncio.gather(*session.tasks.values(), return_exceptions=True)
+        await asyncio.gather(*session.tasks, return_exceptions=True)
+    session.calls.stop()
