@@ -22,6 +22,15 @@ def headers(token: str) -> dict[str, str]:
 
 
 async def test_another_caller_cannot_resume_a_stream(jwt_server: RunningServer, issuer: Issuer) -> None:
+    await stream_belongs_to_its_caller(jwt_server.url, issuer)
+
+
+async def test_another_caller_cannot_answer_a_question(jwt_server: RunningServer, issuer: Issuer) -> None:
+    await answer_belongs_to_its_caller(jwt_server.url, issuer)
+
+
+async def stream_belongs_to_its_caller(url: str, issuer: Issuer) -> None:
+    """Alice's stream, cut after one event: Bob's resume is 404, Alice's gets the rest."""
     alice, bob = issuer.mint(RESOURCE, subject="alice"), issuer.mint(RESOURCE, subject="bob")
     call = {
         "jsonrpc": "2.0",
@@ -30,20 +39,21 @@ async def test_another_caller_cannot_resume_a_stream(jwt_server: RunningServer, 
         "params": {"name": "stream", "arguments": {"count": 3, "interval": 0.3}, "_meta": {"progressToken": 1}},
     }
     async with httpx.AsyncClient(timeout=10) as http:
-        async with http.stream("POST", jwt_server.url, json=call, headers=headers(alice)) as response:
+        async with http.stream("POST", url, json=call, headers=headers(alice)) as response:
             async for event in aiter_events(response.aiter_lines()):
                 if event.id and event.data.strip():
                     last_id = event.id
                     break  # one progress event, then the connection drops
-        stolen = await http.get(jwt_server.url, headers={**headers(bob), "last-event-id": last_id})
+        stolen = await http.get(url, headers={**headers(bob), "last-event-id": last_id})
         assert stolen.status_code == 404 and "progress" not in stolen.text
-        async with http.stream("GET", jwt_server.url, headers={**headers(alice), "last-event-id": last_id}) as resumed:
+        async with http.stream("GET", url, headers={**headers(alice), "last-event-id": last_id}) as resumed:
             assert resumed.status_code == 200
             messages = [event.message async for event in aiter_events(resumed.aiter_lines()) if event.data.strip()]
     assert messages[-1]["result"]["content"][0]["text"] == "streamed 3"
 
 
-async def test_another_caller_cannot_answer_a_question(jwt_server: RunningServer, issuer: Issuer) -> None:
+async def answer_belongs_to_its_caller(url: str, issuer: Issuer) -> None:
+    """Alice's tool asks her client; Bob's answer is 404, Alice's is taken."""
     alice, bob = issuer.mint(RESOURCE, subject="alice"), issuer.mint(RESOURCE, subject="bob")
     refused: list[int] = []
 
@@ -51,13 +61,13 @@ async def test_another_caller_cannot_answer_a_question(jwt_server: RunningServer
         reply = {"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "model": "m"}}
         reply["result"]["content"] = {"type": "text", "text": "5"}
         async with httpx.AsyncClient(timeout=10) as http:
-            stolen = await http.post(jwt_server.url, json=reply, headers=headers(bob))
+            stolen = await http.post(url, json=reply, headers=headers(bob))
         refused.append(stolen.status_code)
         reply["result"]["content"]["text"] = "4"
         return reply["result"]
 
     http = httpx.AsyncClient(headers={"authorization": f"Bearer {alice}"}, timeout=10)
-    async with http, MCPTestClient(jwt_server.url, capabilities={"sampling": {}}, http=http) as client:
+    async with http, MCPTestClient(url, capabilities={"sampling": {}}, http=http) as client:
         exchange = await asyncio.wait_for(client.request("tools/call", {"name": "ask"}, on_request=answer), 10)
     assert refused == [404], "bob's answer was refused"
     assert exchange.result["content"][0]["text"] == "4", "alice's was taken"
