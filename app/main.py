@@ -73,9 +73,16 @@ def create_store(settings: Settings) -> EventStore:
             key_prefix=settings.redis_key_prefix,
             max_events=settings.event_store_max_events,
             ttl_seconds=settings.event_store_ttl_seconds,
+            retention_seconds=settings.event_store_retention_seconds,
             orphan_message=orphan_event,
         )
-    return MemoryEventStore(max_events=settings.event_store_max_events, ttl_seconds=settings.event_store_ttl_seconds)
+    return MemoryEventStore(
+        max_events=settings.event_store_max_events,
+        ttl_seconds=settings.event_store_ttl_seconds,
+        retention_seconds=settings.event_store_retention_seconds,
+        max_streams=settings.event_store_max_streams,
+        max_bytes=settings.event_store_max_bytes,
+    )
 
 
 def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | None = None) -> MCPEndpoint:

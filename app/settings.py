@@ -108,10 +108,16 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "mcp:"
     redis_max_connections: int = Field(64, gt=0)
     """Connections per worker; each client resuming a stream holds one while it waits for events."""
-    event_store_max_events: int = Field(10_000, gt=0)
-    """Events kept per stream; older ones are trimmed."""
+    event_store_max_events: int = Field(1_000, gt=0)
+    """Events kept per stream; older ones are trimmed (a resume from before them starts at the oldest)."""
     event_store_ttl_seconds: int = Field(3600, gt=0)
-    """How long a stream's events stay resumable after its last event."""
+    """How long an unfinished stream stays resumable after its last event."""
+    event_store_retention_seconds: int = Field(60, gt=0)
+    """How long a finished stream stays resumable after its final event, in both stores."""
+    event_store_max_streams: int = Field(10_000, gt=0)
+    """Memory store: streams kept per worker; past it the oldest finished ones go first."""
+    event_store_max_bytes: int = Field(64 * 1024 * 1024, gt=0)
+    """Memory store: bytes of events kept per worker; past it the oldest finished streams go first."""
     sse_retry_ms: int = Field(1000, ge=0)
     """The ``retry`` hint sent to 2025-11-25 clients before the server closes a stream."""
     sse_close_after_seconds: float | None = Field(None, gt=0)

@@ -1,6 +1,12 @@
 """The in-process EventStore: the default, the reference implementation and the tests' double.
 
-Streams live in a dict, bounded in length and expiring ``ttl_seconds`` after their last event.
+Memory is bounded by settings, never by traffic: at most ``max_streams`` streams, ``max_events``
+events per stream and ``max_bytes`` of event data in all. A finished stream (its final event
+stored) stays resumable for ``retention_seconds``, an unfinished one for ``ttl_seconds`` after its
+last event. Past a bound, finished streams go first, oldest first, then the oldest unfinished ones
+(a client resuming a dropped stream gets "unknown stream"). Finished streams are kept in the order
+they finished, so expiring them costs each request a look at the oldest, not a scan.
+
 Resumption and back-channel answers only reach the worker that holds them, so with more than one
 worker use the Redis store.
 """
@@ -9,18 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from app.events.ids import START, make_event_id
 from app.events.store import Event, ReplyTimeout, StoreError, StreamNotFound
 
-_SWEEP_SECONDS = 60.0
+_SWEEP_SECONDS = 10.0
+"""How often unfinished streams are looked over for expiry (finished ones expire as they come)."""
+_EVENT_OVERHEAD = 64
+"""Bytes counted per event beyond its data (its tuple), so tiny events count too."""
+_STREAM_OVERHEAD = 1024
+"""Bytes counted per stream (its record and deque, about 1.4 KiB measured with tracemalloc)."""
 
 
 class _Stream:
-    __slots__ = ("caller", "changed", "events", "expires", "final", "next_position")
+    __slots__ = ("caller", "events", "expires", "final", "next_position", "size", "waiters")
 
     def __init__(self, max_events: int, expires: float, caller: str) -> None:
         self.caller = caller
@@ -28,34 +39,90 @@ class _Stream:
         self.next_position = 1
         self.final = False
         self.expires = expires
-        self.changed = asyncio.Event()
+        self.size = _STREAM_OVERHEAD
+        self.waiters: list[asyncio.Future[None]] | None = None
+        """Followers waiting for the next event; none for most streams, so no object is kept."""
+
+    def wake(self) -> None:
+        waiters, self.waiters = self.waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class MemoryEventStore:
-    def __init__(self, *, max_events: int = 10_000, ttl_seconds: float = 3600) -> None:
+    def __init__(
+        self,
+        *,
+        max_events: int = 1_000,
+        ttl_seconds: float = 3600,
+        retention_seconds: float = 60,
+        max_streams: int = 10_000,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.max_events = max_events
         self.ttl_seconds = ttl_seconds
-        self._streams: dict[str, _Stream] = {}
+        self.retention_seconds = retention_seconds
+        self.max_streams = max_streams
+        self.max_bytes = max_bytes
+        self._live: OrderedDict[str, _Stream] = OrderedDict()
+        """Unfinished streams, oldest opened first."""
+        self._finished: OrderedDict[str, _Stream] = OrderedDict()
+        """Finished streams, oldest finished first (so also soonest to expire first)."""
+        self._bytes = 0
         self._replies: dict[str, tuple[asyncio.Future[dict[str, Any]], str]] = {}
         self._next_sweep = time.monotonic() + _SWEEP_SECONDS
         self._handlers: dict[str, Callable[[bytes], None]] = {}
 
-    def _sweep(self, now: float) -> None:
+    def __len__(self) -> int:
+        return len(self._live) + len(self._finished)
+
+    @property
+    def size(self) -> int:
+        """Bytes of event data held (with a small per-event overhead)."""
+        return self._bytes
+
+    # -- bounds -------------------------------------------------------------------------------
+
+    def _drop(self, stream_id: str, stream: _Stream) -> None:
+        self._bytes -= stream.size
+        stream.wake()  # a follower finds it gone
+
+    def _expire(self, now: float) -> None:
+        while self._finished:
+            stream_id, stream = next(iter(self._finished.items()))
+            if stream.expires >= now:
+                break
+            del self._finished[stream_id]
+            self._drop(stream_id, stream)
         if now >= self._next_sweep:
             self._next_sweep = now + _SWEEP_SECONDS
-            for stream_id in [key for key, stream in self._streams.items() if stream.expires < now]:
-                del self._streams[stream_id]
+            for stream_id in [key for key, stream in self._live.items() if stream.expires < now]:
+                self._drop(stream_id, self._live.pop(stream_id))
+
+    def _evict(self) -> None:
+        """Drop streams until every bound holds: finished ones first, oldest first."""
+        while self._bytes > self.max_bytes or len(self) > self.max_streams:
+            table = self._finished or self._live
+            if not table:
+                return
+            stream_id, stream = table.popitem(last=False)
+            self._drop(stream_id, stream)
 
     def _stream(self, stream_id: str) -> _Stream:
-        stream = self._streams.get(stream_id)
+        stream = self._live.get(stream_id) or self._finished.get(stream_id)
         if stream is None or stream.expires < time.monotonic():
             raise StreamNotFound(stream_id)
         return stream
 
+    # -- the EventStore protocol ----------------------------------------------------------------
+
     async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
         now = time.monotonic()
-        self._sweep(now)
-        self._streams[stream_id] = _Stream(self.max_events, now + self.ttl_seconds, caller)
+        self._expire(now)
+        self._live[stream_id] = _Stream(self.max_events, now + self.ttl_seconds, caller)
+        self._bytes += _STREAM_OVERHEAD
+        self._evict()
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         stream = self._stream(stream_id)
@@ -63,21 +130,30 @@ class MemoryEventStore:
             raise StoreError(f"stream {stream_id} has ended")
         position = stream.next_position
         stream.next_position += 1
+        data = bytes(memoryview(data))  # an exact copy: orjson's output keeps a 4 KiB buffer alive
+        if len(stream.events) == self.max_events:
+            stream.size -= len(stream.events[0][1]) + _EVENT_OVERHEAD
+            self._bytes -= len(stream.events[0][1]) + _EVENT_OVERHEAD
         stream.events.append((position, data, final))
-        stream.final = final
-        stream.expires = time.monotonic() + self.ttl_seconds
-        stream.changed.set()
-        stream.changed = asyncio.Event()
+        stream.size += len(data) + _EVENT_OVERHEAD
+        self._bytes += len(data) + _EVENT_OVERHEAD
+        now = time.monotonic()
+        if final:
+            stream.final = True
+            stream.expires = now + self.retention_seconds
+            self._finished[stream_id] = self._live.pop(stream_id)
+        else:
+            stream.expires = now + self.ttl_seconds
+        stream.wake()
+        self._evict()
         return make_event_id(stream_id, str(position))
 
     async def follow(
         self, stream_id: str, after: str, *, poll_seconds: float, caller: str
     ) -> AsyncGenerator[Event | None, None]:
         stream = self._stream(stream_id)
-        if stream.caller != caller:
-            raise StreamNotFound(stream_id)
-        if not after.isdigit():
-            raise StreamNotFound(f"{stream_id}: no position {after!r}")
+        if stream.caller != caller or not after.isdigit() or int(after) >= stream.next_position:
+            raise StreamNotFound(stream_id)  # another caller's, or a position it never had
         position = 0 if after == START else int(after)
         while True:
             for event_position, data, final in list(stream.events):
@@ -86,9 +162,16 @@ class MemoryEventStore:
                     yield Event(make_event_id(stream_id, str(event_position)), data, final)
                     if final:
                         return
-            changed = stream.changed
+            if stream.final:
+                return  # resumed at or past the end: nothing more will come
+            if self._live.get(stream_id) is not stream:
+                raise StreamNotFound(stream_id)  # dropped to keep memory bounded
+            waiter = asyncio.get_running_loop().create_future()
+            if stream.waiters is None:
+                stream.waiters = []
+            stream.waiters.append(waiter)
             try:
-                await asyncio.wait_for(changed.wait(), poll_seconds)
+                await asyncio.wait_for(waiter, poll_seconds)
             except TimeoutError:
                 yield None
 
@@ -108,6 +191,11 @@ class MemoryEventStore:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
             raise ReplyTimeout(request_id) from None
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if future.cancelled() and task is not None and not task.cancelling():
+                raise StoreError("the event store closed") from None  # aclose(): the worker stops
+            raise
         finally:
             self._replies.pop(request_id, None)
 
@@ -123,7 +211,11 @@ class MemoryEventStore:
         """Nothing runs in the background: one process is the whole fleet."""
 
     async def aclose(self) -> None:
-        self._streams.clear()
+        for table in (self._live, self._finished):
+            for stream in table.values():
+                stream.wake()
+            table.clear()
+        self._bytes = 0
         for future, _ in self._replies.values():
             future.cancel()
         self._replies.clear()

@@ -11,7 +11,9 @@ the keys of one stream live in one slot and the Lua scripts may touch them toget
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
     <p>topic:<name>          CHANNEL pub/sub between workers (cancellations)
 
-Every key has a TTL. Streams are trimmed to about ``max_events``. A reader that finds a stream
+Every key has a TTL: an unfinished stream's is ``ttl_seconds`` after its last event, a finished
+one's ``retention_seconds`` after its final event, so what a finished call costs Redis is bounded
+by the retention window. Streams are trimmed to about ``max_events``. A reader that finds a stream
 silent and its owner's ``alive`` key gone appends the JSON-RPC error for the request itself; the
 append script refuses a second final event, so a stream ends exactly once.
 """
@@ -46,9 +48,13 @@ _APPEND = """
 if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('NOSTREAM') end
 if redis.call('HEXISTS', KEYS[2], 'final') == 1 then return false end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1], 'f', ARGV[2])
-if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'final', id) end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+local ttl = ARGV[4]
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[2], 'final', id)
+  ttl = ARGV[5]
+end
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
 return id
 """
 _DELIVER = """
@@ -117,6 +123,16 @@ async def _translated() -> AsyncIterator[None]:
         raise StoreError(str(exc)) from exc
 
 
+def _entry(entry_id: str) -> tuple[int, int] | None:
+    """A Redis stream entry id as numbers, or ``None`` for one Redis would refuse."""
+    milliseconds, _, sequence = entry_id.partition("-")
+    try:
+        parsed = int(milliseconds), int(sequence or 0)
+    except ValueError:
+        return None
+    return parsed if max(parsed) < 2**64 else None
+
+
 class RedisEventStore:
     def __init__(
         self,
@@ -125,12 +141,15 @@ class RedisEventStore:
         key_prefix: str = "mcp:",
         max_events: int = 10_000,
         ttl_seconds: int = 3600,
+        retention_seconds: int = 60,
         orphan_message: OrphanMessage,
     ) -> None:
         self.client = client
         self.keys = Keys(key_prefix)
         self.max_events = max_events
         self.ttl_seconds = ttl_seconds
+        self.retention_seconds = retention_seconds
+        """A finished stream's keys expire this long after its final event."""
         self.orphan_message = orphan_message
         self.worker_id = secrets.token_hex(8)
         self._append = client.register_script(_APPEND)
@@ -169,7 +188,7 @@ class RedisEventStore:
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]
-        args = [data, b"1" if final else b"0", self.max_events, self.ttl_seconds]
+        args = [data, b"1" if final else b"0", self.max_events, self.ttl_seconds, self.retention_seconds]
         try:
             async with _translated():
                 entry = await self._append(keys=keys, args=args)
@@ -186,10 +205,15 @@ class RedisEventStore:
     ) -> AsyncGenerator[Event | None, None]:
         events_key = self.keys.events(stream_id)
         last = "0-0" if after == START else after
+        position = _entry(last)
         block_ms = max(1, int(poll_seconds * 1000))
         async with _translated():
-            if await self.client.hget(self.keys.meta(stream_id), "caller") != caller.encode():
-                raise StreamNotFound(stream_id)  # unknown, expired, or another caller's: all look alike
+            meta: Any = await self.client.hmget(self.keys.meta(stream_id), ["caller", "final"])
+        owner, final_entry = meta
+        if owner != caller.encode() or position is None:
+            raise StreamNotFound(stream_id)  # unknown, expired, another caller's, or not a position
+        if final_entry is not None and position >= (_entry(final_entry.decode()) or position):
+            return  # resumed at or past the end: nothing more will come
         while True:
             async with _translated():
                 found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)

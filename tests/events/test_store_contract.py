@@ -12,7 +12,7 @@ import pytest
 from app.events.ids import START, new_stream_id, parse_event_id
 from app.events.memory import MemoryEventStore
 from app.events.redis_store import RedisEventStore, connect
-from app.events.store import EventStore, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
+from app.events.store import Event, EventStore, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
 from tests.support.redis_server import RedisServer
 from tests.support.servers import free_port
 
@@ -197,3 +197,81 @@ async def test_only_the_caller_may_answer(store: EventStore) -> None:
     assert not await store.deliver("s-owned", answer, STRANGER)
     assert await store.deliver("s-owned", {**answer, "result": {"from": "caller"}}, CALLER)
     assert (await store.wait_for_reply("s-owned", 5))["result"] == {"from": "caller"}
+
+
+async def test_a_finished_stream_is_kept_for_the_retention_window_only(redis_server: RedisServer) -> None:
+    memory = MemoryEventStore(max_events=100, ttl_seconds=60, retention_seconds=0.3)
+    redis = RedisEventStore(
+        connect(redis_server.url), key_prefix="retention:", ttl_seconds=60, retention_seconds=1, orphan_message=orphan
+    )
+    try:
+        for store, window in ((memory, 0.3), (redis, 1.0)):
+            finished, running = new_stream_id(), new_stream_id()
+            for stream in (finished, running):
+                await store.open(stream, 1, CALLER)
+                await store.append(stream, b"first")
+            await store.append(finished, b"last", final=True)
+            await asyncio.sleep(window + 1.1)
+            with pytest.raises(StreamNotFound):
+                await anext(store.follow(finished, START, poll_seconds=0.2, caller=CALLER))
+            assert (await anext(store.follow(running, START, poll_seconds=0.2, caller=CALLER))) is not None
+    finally:
+        await memory.aclose()
+        await redis.aclose()
+
+
+async def test_resuming_at_the_end_of_a_finished_stream_ends_at_once(store: EventStore) -> None:
+    stream = new_stream_id()
+    await store.open(stream, 1, CALLER)
+    await store.append(stream, b"a")
+    last = parse_event_id(await store.append(stream, b"b", final=True))
+    assert last is not None
+    started = time.monotonic()
+    assert await collect(store, stream, last[1]) == []
+    assert time.monotonic() - started < 0.2, "no polling for events that cannot come"
+
+
+async def test_a_position_the_stream_never_had_is_no_stream() -> None:
+    store = MemoryEventStore()
+    stream = new_stream_id()
+    await store.open(stream, 1, CALLER)
+    await store.append(stream, b"a")
+    for position in ("5", "99999999999999999999", "1-0"):
+        with pytest.raises(StreamNotFound):
+            await anext(store.follow(stream, position, poll_seconds=0.2, caller=CALLER))
+
+
+async def test_the_memory_store_keeps_its_bounds_dropping_finished_streams_first() -> None:
+    store = MemoryEventStore(max_events=3, max_streams=10, max_bytes=10_000, retention_seconds=60)
+    unfinished = new_stream_id()
+    await store.open(unfinished, 0, CALLER)
+    for _ in range(5):
+        await store.append(unfinished, b"x" * 100)  # only the last 3 events stay
+    for n in range(50):
+        stream = new_stream_id()
+        await store.open(stream, n, CALLER)
+        await store.append(stream, b"y" * 500, final=True)
+        assert len(store) <= 10 and store.size <= 10_000
+    assert await anext(store.follow(unfinished, START, poll_seconds=0.2, caller=CALLER)) is not None, (
+        "the unfinished stream outlives fifty finished ones"
+    )
+    assert len(await collect_until_idle(store, unfinished)) == 3
+
+
+async def collect_until_idle(store: EventStore, stream_id: str) -> list[Event]:
+    events = []
+    async for event in store.follow(stream_id, START, poll_seconds=0.1, caller=CALLER):
+        if event is None:
+            break
+        events.append(event)
+    return events
+
+
+async def test_closing_the_memory_store_ends_a_waiting_answer_at_once() -> None:
+    store = MemoryEventStore()
+    await store.expect_reply("s-closing", 30, CALLER)
+    waiting = asyncio.create_task(store.wait_for_reply("s-closing", 30))
+    await asyncio.sleep(0.05)
+    await store.aclose()
+    with pytest.raises(StoreError):
+        await asyncio.wait_for(waiting, 1)
