@@ -74,6 +74,7 @@ def create_store(settings: Settings) -> EventStore:
             max_events=settings.event_store_max_events,
             ttl_seconds=settings.event_store_ttl_seconds,
             retention_seconds=settings.event_store_retention_seconds,
+            max_blocking_waits=settings.redis_max_blocking_waits,
             orphan_message=orphan_event,
         )
     return MemoryEventStore(

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "mcp:"
     redis_max_connections: int = Field(64, gt=0)
     """Connections per worker; each client resuming a stream holds one while it waits for events."""
+    redis_max_blocking_waits: int = Field(32, gt=0)
+    """Blocking waits (resumes, answers) per worker, below the connections; past it, 503 at once."""
     event_store_max_events: int = Field(1_000, gt=0)
     """Events kept per stream; older ones are trimmed (a resume from before them starts at the oldest)."""
     event_store_ttl_seconds: int = Field(3600, gt=0)
@@ -155,6 +157,8 @@ class Settings(BaseSettings):
             jwks = urlsplit(str(self.auth_jwks_url))
             if not (jwks.scheme == "https" or (jwks.scheme == "http" and is_loopback(jwks.hostname or ""))):
                 raise ValueError("FASTMCP_AUTH_JWKS_URL must be https:// (http:// only on a loopback host)")
+        if self.redis_max_blocking_waits >= self.redis_max_connections:
+            raise ValueError("FASTMCP_REDIS_MAX_BLOCKING_WAITS must be below FASTMCP_REDIS_MAX_CONNECTIONS")
         if self.auth_resource_url is not None and urlsplit(self.auth_resource_url).scheme not in ("http", "https"):
             raise ValueError("FASTMCP_AUTH_RESOURCE_URL must be an absolute http(s) URL")
         return self

@@ -26,7 +26,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any
 
 import orjson
@@ -36,7 +36,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from app.events.ids import START, make_event_id
-from app.events.store import Event, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
+from app.events.store import Event, ReplyTimeout, StoreBusy, StoreError, StoreUnavailable, StreamNotFound
 
 logger = logging.getLogger("app.events")
 
@@ -142,9 +142,22 @@ class RedisEventStore:
         max_events: int = 10_000,
         ttl_seconds: int = 3600,
         retention_seconds: int = 60,
+        max_blocking_waits: int = 32,
         orphan_message: OrphanMessage,
     ) -> None:
         self.client = client
+        pool = client.connection_pool
+        self._heartbeat_client = aioredis.Redis(
+            connection_pool=aioredis.ConnectionPool(
+                connection_class=pool.connection_class, max_connections=1, **pool.connection_kwargs
+            )
+        )
+        """A connection of its own: the heartbeat never waits behind clients blocked on the pool, so a
+        worker that is alive is never taken for dead (and its calls never reaped as orphans)."""
+        self.max_blocking_waits = max_blocking_waits
+        """Blocking reads (resume followers, answer waits) this worker runs at once; well below the pool
+        size, so the other calls always find a connection."""
+        self._blocking = 0
         self.keys = Keys(key_prefix)
         self.max_events = max_events
         self.ttl_seconds = ttl_seconds
@@ -163,12 +176,24 @@ class RedisEventStore:
         await self.client.set(key, b"1", ex=OWNER_TTL_SECONDS)
 
     async def _keep_beating(self) -> None:
+        key = self.keys.alive(self.worker_id)
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             try:
-                await self._beat()
+                await self._heartbeat_client.set(key, b"1", ex=OWNER_TTL_SECONDS)
             except (redis_errors.RedisError, OSError) as exc:
                 logger.warning("Redis heartbeat failed: %s", exc)
+
+    @contextlib.contextmanager
+    def _blocking_slot(self) -> Iterator[None]:
+        """One of the worker's blocking waits, or ``StoreBusy`` at once when all are taken."""
+        if self._blocking >= self.max_blocking_waits:
+            raise StoreBusy(f"{self._blocking} blocking waits on Redis already")
+        self._blocking += 1
+        try:
+            yield
+        finally:
+            self._blocking -= 1
 
     async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
         async with _translated():
@@ -214,19 +239,20 @@ class RedisEventStore:
             raise StreamNotFound(stream_id)  # unknown, expired, another caller's, or not a position
         if final_entry is not None and position >= (_entry(final_entry.decode()) or position):
             return  # resumed at or past the end: nothing more will come
-        while True:
-            async with _translated():
-                found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)
-            if not found:
-                await self._reap_if_orphaned(stream_id)
-                yield None
-                continue
-            for entry_id, fields in found[0][1]:
-                last = entry_id.decode()
-                final = fields.get(b"f") == b"1"
-                yield Event(make_event_id(stream_id, last), fields[b"d"], final)
-                if final:
-                    return
+        with self._blocking_slot():
+            while True:
+                async with _translated():
+                    found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)
+                if not found:
+                    await self._reap_if_orphaned(stream_id)
+                    yield None
+                    continue
+                for entry_id, fields in found[0][1]:
+                    last = entry_id.decode()
+                    final = fields.get(b"f") == b"1"
+                    yield Event(make_event_id(stream_id, last), fields[b"d"], final)
+                    if final:
+                        return
 
     async def _reap_if_orphaned(self, stream_id: str) -> None:
         """End a silent stream whose owner stopped beating with an error for its request."""
@@ -254,12 +280,13 @@ class RedisEventStore:
         """Blocking pops in one-second slices, so the socket timeout never cuts a wait."""
         deadline = time.monotonic() + timeout
         key = self.keys.reply(request_id)
-        while (remaining := deadline - time.monotonic()) > 0:
-            async with _translated():
-                found: Any = await self.client.blpop([key], timeout=min(1.0, remaining))
-            if found is not None:
-                message: dict[str, Any] = orjson.loads(found[1])
-                return message
+        with self._blocking_slot():
+            while (remaining := deadline - time.monotonic()) > 0:
+                async with _translated():
+                    found: Any = await self.client.blpop([key], timeout=min(1.0, remaining))
+                if found is not None:
+                    message: dict[str, Any] = orjson.loads(found[1])
+                    return message
         async with _translated():
             await self.client.delete(self.keys.pending(request_id))
         raise ReplyTimeout(request_id)
@@ -298,3 +325,4 @@ class RedisEventStore:
         with contextlib.suppress(redis_errors.RedisError, OSError):
             await self.client.delete(self.keys.alive(self.worker_id))
         await self.client.aclose()
+        await self._heartbeat_client.aclose()

@@ -26,6 +26,10 @@ class StoreUnavailable(StoreError):
     """The backend cannot be reached or did not answer in time."""
 
 
+class StoreBusy(StoreUnavailable):
+    """This worker already has as many blocking waits on the backend as it allows; try again soon."""
+
+
 class StreamNotFound(StoreError):
     """No such stream: never opened here, or expired."""
 

@@ -12,7 +12,15 @@ import pytest
 from app.events.ids import START, new_stream_id, parse_event_id
 from app.events.memory import MemoryEventStore
 from app.events.redis_store import RedisEventStore, connect
-from app.events.store import Event, EventStore, ReplyTimeout, StoreError, StoreUnavailable, StreamNotFound
+from app.events.store import (
+    Event,
+    EventStore,
+    ReplyTimeout,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    StreamNotFound,
+)
 from tests.support.redis_server import RedisServer
 from tests.support.servers import free_port
 
@@ -275,3 +283,56 @@ async def test_closing_the_memory_store_ends_a_waiting_answer_at_once() -> None:
     await store.aclose()
     with pytest.raises(StoreError):
         await asyncio.wait_for(waiting, 1)
+
+
+async def test_blocking_waits_are_capped_and_the_heartbeat_never_waits(redis_server: RedisServer) -> None:
+    """Two blocked followers take the worker's two blocking slots: a third is refused at once, while
+    appends, answers and the heartbeat (on its own connection) carry on."""
+    store = RedisEventStore(
+        connect(redis_server.url, max_connections=3),
+        key_prefix="busy:",
+        max_blocking_waits=2,
+        orphan_message=orphan,
+    )
+    stream = new_stream_id()
+    await store.open(stream, 1, CALLER)
+    followers = [store.follow(stream, START, poll_seconds=1.0, caller=CALLER) for _ in range(3)]
+    blocked = [asyncio.create_task(anext(follower)) for follower in followers[:2]]
+    try:
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        with pytest.raises(StoreBusy):
+            await anext(followers[2])
+        assert time.monotonic() - started < 0.5
+        await store.append(stream, b"still works")
+        await store.expect_reply("s-busy", 5, CALLER)
+        assert await store.deliver("s-busy", {"jsonrpc": "2.0", "id": "s-busy", "result": {}}, CALLER)
+    finally:
+        for task in blocked:
+            task.cancel()
+        await asyncio.gather(*blocked, return_exceptions=True)
+        for follower in followers:
+            await follower.aclose()
+        await store.aclose()
+
+
+async def test_the_heartbeat_beats_while_every_pooled_connection_is_blocked(redis_server: RedisServer) -> None:
+    store = RedisEventStore(
+        connect(redis_server.url, max_connections=2), key_prefix="beat:", max_blocking_waits=2, orphan_message=orphan
+    )
+    stream = new_stream_id()
+    await store.open(stream, 1, CALLER)  # starts the heartbeat
+    followers = [store.follow(stream, START, poll_seconds=5.0, caller=CALLER) for _ in range(2)]
+    blocked = [asyncio.create_task(anext(follower)) for follower in followers]
+    checker = redis_store(redis_server.url, "beat:")
+    try:
+        await asyncio.sleep(4.5)  # past the heartbeat key's TTL (3 s), the pool all blocked meanwhile
+        assert await checker.client.exists(checker.keys.alive(store.worker_id))
+    finally:
+        for task in blocked:
+            task.cancel()
+        await asyncio.gather(*blocked, return_exceptions=True)
+        for follower in followers:
+            await follower.aclose()
+        await checker.aclose()
+        await store.aclose()
