@@ -8,7 +8,7 @@ NODE_DIR := tests/node
 # Debian packages the tests run for real: a proxy, a Redis, a load generator.
 SYSTEM_PACKAGES := nginx-light redis-server wrk
 
-.PHONY: install python node deploy-tools system run serve test bench lint format
+.PHONY: install python node deploy-tools system run serve test bench soak lint format
 
 install: python node deploy-tools system  ## everything `make run` and `make test` need
 
@@ -63,6 +63,9 @@ test: install  ## the whole suite, against real processes over real sockets
 
 bench: python system  ## this app vs FastMCP vs a bare Starlette echo; writes infra/bench/results.md
 	$(BIN)/python -m infra.bench
+
+soak: python system  ## memory over 1,000,000 calls per reply kind and store; writes infra/bench/soak.md
+	$(BIN)/python -m infra.bench.soak
 
 lint: python
 	$(BIN)/ruff check app tests infra
