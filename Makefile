@@ -61,8 +61,9 @@ serve: python  ## production-style: gunicorn with uvicorn workers (WEB_CONCURREN
 test: install  ## the whole suite, against real processes over real sockets
 	$(BIN)/pytest
 
-bench: python system  ## this app vs FastMCP vs a bare Starlette echo; writes infra/bench/results.md
+bench: python system  ## this app vs FastMCP vs a bare Starlette echo, and auth's cost; writes infra/bench/*.md
 	$(BIN)/python -m infra.bench
+	$(BIN)/python -m infra.bench.auth
 
 soak: python system  ## memory over 1,000,000 calls per reply kind and store; writes infra/bench/soak.md
 	$(BIN)/python -m infra.bench.soak

@@ -23,10 +23,12 @@ class Peer:
     app: str
     answers: frozenset[str]
     env: tuple[tuple[str, str], ...] = field(default=())
+    ready: w.Workload | None = None
+    """The request that tells this server is up, when it is not one of the standard workloads."""
 
     def probe(self) -> w.Workload:
         """The request that tells this server is up: tools/call when it answers one."""
-        return next(workload for workload in w.ALL if workload.name in self.answers)
+        return self.ready or next(workload for workload in w.ALL if workload.name in self.answers)
 
 
 _CALLS = frozenset({w.CALL_LEGACY.name, w.CALL_MODERN.name})

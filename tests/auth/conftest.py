@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.sim.issuer import Issuer
 from tests.support.fixtures import server_pool  # noqa: F401 - fixture
-from tests.support.issuer import Issuer
 from tests.support.servers import RunningServer, ServerPool, ServerSpec
 
 AUTH_SERVER = "tests.fixtures.auth_server:server"

@@ -13,9 +13,9 @@ import httpx
 import jwt
 import pytest
 
+from infra.sim.issuer import Issuer, SigningKey
 from tests.auth.conftest import METADATA, RESOURCE
 from tests.support.client import MCPTestClient
-from tests.support.issuer import Issuer, SigningKey
 from tests.support.servers import RunningServer
 
 ERAS = ["2025-11-25", "2026-07-28"]

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
+from infra.sim.issuer import Issuer
 from tests.auth.conftest import RESOURCE
 from tests.support.client import MCPTestClient
-from tests.support.issuer import Issuer
 from tests.support.servers import RunningServer
 from tests.support.sse import aiter_events
 

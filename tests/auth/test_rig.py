@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from infra.sim import Rig
+from infra.sim.issuer import Issuer
 from tests.auth.conftest import AUTH_SERVER, METADATA, RESOURCE
 from tests.auth.test_ownership import answer_belongs_to_its_caller, stream_belongs_to_its_caller
-from tests.support.issuer import Issuer
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""A stand-in authorization server for the auth tests: real keys, a real JWKS over HTTP, real tokens.
+"""A stand-in authorization server (for the auth tests and the benchmark): real keys, a real JWKS over
+HTTP, real tokens.
 
 The keys are made fresh per test session (RSA 2048 and EC P-256, with ``cryptography``); the JWKS
 is served by ``http.server`` on a free loopback port, from a thread, and can be rotated; tokens are
