@@ -66,7 +66,8 @@ def create_engine(server: MCPServer, settings: Settings) -> Engine:
 def create_store(settings: Settings) -> EventStore:
     """The EventStore ``FASTMCP_EVENT_STORE`` names. Connections open lazily, after any fork."""
     if settings.event_store == "redis":
-        from app.events.redis_store import RedisEventStore, connect  # redis-py only where it is used
+        from app.events.redis_client import connect  # redis-py only where it is used
+        from app.events.redis_store import RedisEventStore
 
         return RedisEventStore(
             connect(settings.redis_url.get_secret_value(), settings.redis_max_connections),

@@ -26,17 +26,16 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from app.events.ids import START, make_event_id
-from app.events.store import Event, ReplyTimeout, StoreBusy, StoreError, StoreUnavailable, StreamNotFound
+from app.events.redis_client import Keys, entry_position, translated
+from app.events.store import Event, ReplyTimeout, StoreBusy, StoreError, StreamNotFound
 
 logger = logging.getLogger("app.events")
 
@@ -67,70 +66,6 @@ return 1
 
 OrphanMessage = Callable[[str | int], bytes]
 """Builds the final JSON-RPC error for a request whose worker died."""
-
-
-class Keys:
-    """Every key name, built from the prefix in one place."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-
-    def events(self, stream_id: str) -> str:
-        return f"{self.prefix}{{s:{stream_id}}}:events"
-
-    def meta(self, stream_id: str) -> str:
-        return f"{self.prefix}{{s:{stream_id}}}:meta"
-
-    def alive(self, worker_id: str) -> str:
-        return f"{self.prefix}{{w:{worker_id}}}:alive"
-
-    def pending(self, request_id: str) -> str:
-        return f"{self.prefix}{{r:{request_id}}}:pending"
-
-    def reply(self, request_id: str) -> str:
-        return f"{self.prefix}{{r:{request_id}}}:reply"
-
-    def topic(self, name: str) -> str:
-        return f"{self.prefix}topic:{name}"
-
-
-def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
-    """A client with short timeouts and one retry: a stale pooled connection heals at once after an
-    outage, and a dead server costs about a second, not a hang. The pool is bounded and a caller
-    waits at most a second for a free connection (every follower of a stream holds one while it
-    blocks), then gets ``StoreUnavailable`` rather than opening connections without end."""
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=1.0,
-        socket_connect_timeout=1.0,
-        socket_timeout=5.0,
-        retry=Retry(NoBackoff(), 1),
-        retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
-        health_check_interval=30,
-    )
-    return aioredis.Redis.from_pool(pool)
-
-
-@contextlib.asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    """The one boundary where redis-py's exceptions become ours."""
-    try:
-        yield
-    except (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError) as exc:
-        raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
-    except redis_errors.RedisError as exc:
-        raise StoreError(str(exc)) from exc
-
-
-def _entry(entry_id: str) -> tuple[int, int] | None:
-    """A Redis stream entry id as numbers, or ``None`` for one Redis would refuse."""
-    milliseconds, _, sequence = entry_id.partition("-")
-    try:
-        parsed = int(milliseconds), int(sequence or 0)
-    except ValueError:
-        return None
-    return parsed if max(parsed) < 2**64 else None
 
 
 class RedisEventStore:
@@ -196,7 +131,7 @@ class RedisEventStore:
             self._blocking -= 1
 
     async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
-        async with _translated():
+        async with translated():
             await self._beat()
             meta = self.keys.meta(stream_id)
             async with self.client.pipeline(transaction=True) as pipe:
@@ -215,7 +150,7 @@ class RedisEventStore:
         keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]
         args = [data, b"1" if final else b"0", self.max_events, self.ttl_seconds, self.retention_seconds]
         try:
-            async with _translated():
+            async with translated():
                 entry = await self._append(keys=keys, args=args)
         except StoreError as exc:
             if "NOSTREAM" in str(exc):
@@ -230,18 +165,18 @@ class RedisEventStore:
     ) -> AsyncGenerator[Event | None, None]:
         events_key = self.keys.events(stream_id)
         last = "0-0" if after == START else after
-        position = _entry(last)
+        position = entry_position(last)
         block_ms = max(1, int(poll_seconds * 1000))
-        async with _translated():
+        async with translated():
             meta: Any = await self.client.hmget(self.keys.meta(stream_id), ["caller", "final"])
         owner, final_entry = meta
         if owner != caller.encode() or position is None:
             raise StreamNotFound(stream_id)  # unknown, expired, another caller's, or not a position
-        if final_entry is not None and position >= (_entry(final_entry.decode()) or position):
+        if final_entry is not None and position >= (entry_position(final_entry.decode()) or position):
             return  # resumed at or past the end: nothing more will come
         with self._blocking_slot():
             while True:
-                async with _translated():
+                async with translated():
                     found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)
                 if not found:
                     await self._reap_if_orphaned(stream_id)
@@ -256,7 +191,7 @@ class RedisEventStore:
 
     async def _reap_if_orphaned(self, stream_id: str) -> None:
         """End a silent stream whose owner stopped beating with an error for its request."""
-        async with _translated():
+        async with translated():
             meta: Any = await self.client.hgetall(self.keys.meta(stream_id))
             if not meta:
                 raise StreamNotFound(stream_id)
@@ -267,13 +202,13 @@ class RedisEventStore:
             await self.append(stream_id, self.orphan_message(orjson.loads(meta[b"request"])), final=True)
 
     async def expect_reply(self, request_id: str, timeout: float, caller: str) -> None:
-        async with _translated():
+        async with translated():
             await self.client.set(self.keys.pending(request_id), caller, ex=math.ceil(timeout) + 5)
 
     async def deliver(self, request_id: str, message: dict[str, Any], caller: str) -> bool:
         keys = [self.keys.pending(request_id), self.keys.reply(request_id)]
         args: list[bytes | str | int] = [orjson.dumps(message), _REPLY_TTL_SECONDS, caller]
-        async with _translated():
+        async with translated():
             return bool(await self._deliver(keys=keys, args=args))
 
     async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
@@ -282,17 +217,17 @@ class RedisEventStore:
         key = self.keys.reply(request_id)
         with self._blocking_slot():
             while (remaining := deadline - time.monotonic()) > 0:
-                async with _translated():
+                async with translated():
                     found: Any = await self.client.blpop([key], timeout=min(1.0, remaining))
                 if found is not None:
                     message: dict[str, Any] = orjson.loads(found[1])
                     return message
-        async with _translated():
+        async with translated():
             await self.client.delete(self.keys.pending(request_id))
         raise ReplyTimeout(request_id)
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        async with _translated():
+        async with translated():
             await self.client.publish(self.keys.topic(topic), payload)
 
     def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:

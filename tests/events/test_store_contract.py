@@ -11,7 +11,8 @@ import pytest
 
 from app.events.ids import START, new_stream_id, parse_event_id
 from app.events.memory import MemoryEventStore
-from app.events.redis_store import RedisEventStore, connect
+from app.events.redis_client import connect
+from app.events.redis_store import RedisEventStore
 from app.events.store import (
     Event,
     EventStore,
