@@ -3,6 +3,7 @@
 from app.protocol.content import Audio, EmbeddedResource, Image, Message, ResourceLink, Text
 from app.protocol.context import Context
 from app.protocol.errors import InvalidParams, MCPError, ResourceNotFound, ToolError
+from app.protocol.principal import Principal
 from app.protocol.registry import MCPServer
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "MCPError",
     "MCPServer",
     "Message",
+    "Principal",
     "ResourceLink",
     "ResourceNotFound",
     "Text",
