@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import multiprocessing
 import signal
 from collections.abc import AsyncIterator, Callable
 from types import FrameType
@@ -22,6 +21,7 @@ from typing import Any
 from app.settings import Settings
 from app.transport.http import MCPEndpoint
 from app.transport.streams import OpenStreams
+from app.workers import worker_count
 
 logger = logging.getLogger("app")
 
@@ -67,11 +67,11 @@ class Drain:
 
 def warn_if_memory_store_is_shared(settings: Settings) -> None:
     """More than one worker with the in-process store: resumption and client answers may miss."""
-    several = settings.web_concurrency > 1 or multiprocessing.parent_process() is not None
-    if settings.event_store == "memory" and several:
+    if settings.event_store == "memory" and worker_count(settings) > 1:
         logger.warning(
-            "FASTMCP_EVENT_STORE=memory with several workers: resumed streams and answers to sampling/"
-            "elicitation only reach the worker that started the call. Set FASTMCP_EVENT_STORE=redis."
+            "FASTMCP_EVENT_STORE=memory with several workers: resumed streams only reach the worker that "
+            "started the call, and tools cannot ask the client (sampling, elicitation). "
+            "Set FASTMCP_EVENT_STORE=redis."
         )
 
 

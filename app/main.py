@@ -30,6 +30,7 @@ from app.transport.calls import RunningCalls
 from app.transport.http import MCPEndpoint
 from app.transport.responses import orphan_event
 from app.transport.streams import OpenStreams, StreamSettings
+from app.workers import worker_count
 
 logger = logging.getLogger("app")
 
@@ -105,6 +106,7 @@ def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | N
         max_body_size=settings.max_request_body_size,
         json_response=settings.json_response,
         reply_timeout_seconds=settings.client_reply_timeout_seconds,
+        answers_reach_every_worker=settings.event_store == "redis" or worker_count(settings) == 1,
     )
 
 

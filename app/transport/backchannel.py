@@ -43,6 +43,22 @@ class BackChannel:
             raise Unavailable("Cannot reach the client now: the event store is temporarily unavailable") from exc
 
 
+class UnreachableChannel:
+    """Where answers cannot reach the waiting call (several workers, each with its own in-memory
+    store): asking fails at once with the fix, instead of waiting out the timeout."""
+
+    __slots__ = ()
+
+    async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise NoAnswer(
+            "several workers share no event store, so the answer could reach another worker; "
+            "set FASTMCP_EVENT_STORE=redis"
+        )
+
+
+UNREACHABLE = UnreachableChannel()
+
+
 async def deliver(store: EventStore, message: dict[str, Any], caller: str) -> bool:
     """Hand a client's answer to the call waiting for it, on whichever worker; false if none of
     ``caller``'s calls waits for it."""

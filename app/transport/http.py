@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.events.store import EventStore, StoreError
 from app.protocol.admission import Admitted, RoutingHeaders, admit
+from app.protocol.channel import ClientChannel
 from app.protocol.dispatch import Engine
 from app.protocol.errors import (
     BodyTooLarge,
@@ -39,7 +40,7 @@ from app.protocol.messages import Kind, error_response, request_id_of
 from app.protocol.principal import ANONYMOUS, SCOPE_KEY, Principal
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era, at_least
 from app.security import AllowList
-from app.transport.backchannel import BackChannel, deliver
+from app.transport.backchannel import UNREACHABLE, BackChannel, deliver
 from app.transport.calls import CANCEL_TOPIC, RunningCalls, Stop, cancel_key
 from app.transport.reply import Reply
 from app.transport.responses import send_empty, send_error, send_json
@@ -76,6 +77,7 @@ class MCPEndpoint:
         max_body_size: int,
         json_response: bool,
         reply_timeout_seconds: float,
+        answers_reach_every_worker: bool = True,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -87,6 +89,8 @@ class MCPEndpoint:
         self.max_body_size = max_body_size
         self.json_response = json_response
         self.reply_timeout_seconds = reply_timeout_seconds
+        self.answers_reach_every_worker = answers_reach_every_worker
+        """False with the in-memory store and several workers: tools then cannot ask the client."""
         self._started = False
         store.subscribe(CANCEL_TOPIC, calls.cancel)
 
@@ -230,7 +234,8 @@ class MCPEndpoint:
         """Run an admitted request and reply: JSON, or SSE once the call streams (when the client
         accepts SSE). The call runs in a scope that a cancellation or a departed client expires."""
         era = admitted.era
-        reply = channel = None
+        reply = None
+        channel: ClientChannel | None = None
         if stream_ok:
             resumable = era is Era.LEGACY and at_least(admitted.protocol_version, RESUMABLE_SINCE)
             reply = Reply(
@@ -242,8 +247,10 @@ class MCPEndpoint:
                 resumable=resumable,
                 caller=principal.key,
             )
-            if era is Era.LEGACY:
+            if era is Era.LEGACY and self.answers_reach_every_worker:
                 channel = BackChannel(reply, self.store, self.reply_timeout_seconds, principal.key)
+            elif era is Era.LEGACY:
+                channel = UNREACHABLE
         ctx = self.engine.context(admitted, reply.emit if reply is not None else None, channel, principal)
         call = self.calls.start(ctx, receive, reply)
         try:

@@ -112,7 +112,11 @@ async def check_reply(http: httpx.AsyncClient, body: Any, headers: dict[str, str
 CASES = st.sampled_from([(method, era) for method in REQUESTS for era in ("2025-11-25", "2025-06-18", MODERN)])
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(case=CASES, data=st.data())
 async def test_one_broken_field_never_gets_a_5xx(
     client: httpx.AsyncClient, case: tuple[str, str], data: st.DataObject
@@ -126,7 +130,11 @@ async def test_one_broken_field_never_gets_a_5xx(
     await check_reply(client, replaced(message, path, value), headers, era)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(
     response=st.fixed_dictionaries(
         {"jsonrpc": st.just("2.0"), "id": st.one_of(st.text(max_size=40), st.integers(), JSON_VALUES)},
@@ -141,7 +149,11 @@ async def test_odd_client_responses_never_get_a_5xx(client: httpx.AsyncClient, r
     assert reply.status_code in (202, 400, 404), reply.text
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(
     stream=st.text("0123456789abcdef", min_size=32, max_size=32),
     position=st.one_of(

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.protocol.admission import Admitted, RoutingHeaders, admit, decode_header
@@ -179,7 +179,7 @@ _META_KEYS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     meta=st.one_of(_JSON, st.dictionaries(_META_KEYS, _JSON, max_size=4)),
     version=st.sampled_from([None, b"2025-11-25", MODERN_VERSION.encode(), b"junk"]),
