@@ -111,7 +111,10 @@ class Settings(BaseSettings):
     redis_max_blocking_waits: int = Field(32, gt=0)
     """Blocking waits (resumes, answers) per worker, below the connections; past it, 503 at once."""
     event_store_max_events: int = Field(1_000, gt=0)
-    """Events kept per stream; older ones are trimmed (a resume from before them starts at the oldest)."""
+    """Events kept per stream; older ones are trimmed (a resume from before them starts at the oldest).
+    A resume needs only what was sent since the connection broke, seconds' worth, while every kept
+    event costs memory (or Redis) until the stream expires: 1,000 is ample, and one chatty stream then
+    holds a few hundred KiB, not megabytes."""
     event_store_ttl_seconds: int = Field(3600, gt=0)
     """How long an unfinished stream stays resumable after its last event."""
     event_store_retention_seconds: int = Field(60, gt=0)

@@ -5,6 +5,7 @@ boundary where redis-py's exceptions become ours.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
@@ -39,6 +40,14 @@ class Keys:
     def topic(self, name: str) -> str:
         return f"{self.prefix}topic:{name}"
 
+    def topics(self) -> str:
+        """The pattern every topic's channel matches (the prefix's glob characters escaped)."""
+        return re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + "topic:*"
+
+    def topic_name(self, channel: bytes) -> str:
+        """The topic a channel of :meth:`topics` carries."""
+        return channel.decode().removeprefix(f"{self.prefix}topic:")
+
 
 def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
     """A client with short timeouts and one retry: a stale pooled connection heals at once after an
@@ -56,6 +65,14 @@ def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
         health_check_interval=30,
     )
     return aioredis.Redis.from_pool(pool)
+
+
+def dedicated(client: aioredis.Redis) -> aioredis.Redis:
+    """A client with one connection of its own to ``client``'s server, with the same options: for
+    work that must never queue behind the shared pool (the heartbeat, the fleet channel)."""
+    pool = client.connection_pool
+    own = aioredis.ConnectionPool(connection_class=pool.connection_class, max_connections=1, **pool.connection_kwargs)
+    return aioredis.Redis.from_pool(own)
 
 
 @contextlib.asynccontextmanager

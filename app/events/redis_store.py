@@ -9,60 +9,47 @@ the keys of one stream live in one slot and the Lua scripts may touch them toget
     <p>{w:<worker>}:alive    STRING  refreshed every second while the worker lives (TTL 3 s)
     <p>{r:<request>}:pending STRING  the caller whose call waits for the answer to server request <request>
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
-    <p>topic:<name>          CHANNEL pub/sub between workers (cancellations)
+    <p>topic:<name>          CHANNEL pub/sub between workers (cancellations); no key, nothing stored
 
 Every key has a TTL: an unfinished stream's is ``ttl_seconds`` after its last event, a finished
-one's ``retention_seconds`` after its final event, so what a finished call costs Redis is bounded
-by the retention window. Streams are trimmed to about ``max_events``. A reader that finds a stream
-silent and its owner's ``alive`` key gone appends the JSON-RPC error for the request itself; the
-append script refuses a second final event, so a stream ends exactly once.
+one's ``retention_seconds`` after its final event (set by the append script with that event), so
+what a finished call costs Redis is bounded by the retention window. Streams are trimmed to about
+``max_events``. A reader that finds a stream silent and its owner's ``alive`` key gone appends the
+JSON-RPC error for the request itself; the append script refuses a second final event, so a stream
+ends exactly once.
+
+Each worker holds at most ``max_blocking_waits`` blocking reads (resumes, answer waits) on the
+shared pool, well below its size, so the other calls always find a connection; past the cap a
+caller gets ``StoreBusy`` at once. The heartbeat and the fleet channel have connections of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import orjson
 import redis.asyncio as aioredis
-from redis import exceptions as redis_errors
 
+from app.events import redis_scripts
 from app.events.ids import START, make_event_id
-from app.events.redis_client import Keys, entry_position, translated
-from app.events.store import Event, ReplyTimeout, StoreBusy, StoreError, StreamNotFound
+from app.events.redis_client import Keys, dedicated, entry_position, translated
+from app.events.redis_fleet import FleetListener
+from app.events.redis_heartbeat import Heartbeat
+from app.events.store import Event, ReplyTimeout, StoreBusy, StoreClosed, StoreError, StreamNotFound
+from app.events.topics import Topics
 
 logger = logging.getLogger("app.events")
 
-HEARTBEAT_SECONDS = 1.0
-OWNER_TTL_SECONDS = 3
 _REPLY_TTL_SECONDS = 60
-
-_APPEND = """
-if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('NOSTREAM') end
-if redis.call('HEXISTS', KEYS[2], 'final') == 1 then return false end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1], 'f', ARGV[2])
-local ttl = ARGV[4]
-if ARGV[2] == '1' then
-  redis.call('HSET', KEYS[2], 'final', id)
-  ttl = ARGV[5]
-end
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-return id
-"""
-_DELIVER = """
-if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return 1
-"""
+T = TypeVar("T")
 
 OrphanMessage = Callable[[str | int], bytes]
 """Builds the final JSON-RPC error for a request whose worker died."""
@@ -74,54 +61,41 @@ class RedisEventStore:
         client: aioredis.Redis,
         *,
         key_prefix: str = "mcp:",
-        max_events: int = 10_000,
+        max_events: int = 1_000,
         ttl_seconds: int = 3600,
         retention_seconds: int = 60,
         max_blocking_waits: int = 32,
         orphan_message: OrphanMessage,
     ) -> None:
         self.client = client
-        pool = client.connection_pool
-        self._heartbeat_client = aioredis.Redis(
-            connection_pool=aioredis.ConnectionPool(
-                connection_class=pool.connection_class, max_connections=1, **pool.connection_kwargs
-            )
-        )
-        """A connection of its own: the heartbeat never waits behind clients blocked on the pool, so a
-        worker that is alive is never taken for dead (and its calls never reaped as orphans)."""
-        self.max_blocking_waits = max_blocking_waits
-        """Blocking reads (resume followers, answer waits) this worker runs at once; well below the pool
-        size, so the other calls always find a connection."""
-        self._blocking = 0
         self.keys = Keys(key_prefix)
         self.max_events = max_events
         self.ttl_seconds = ttl_seconds
         self.retention_seconds = retention_seconds
         """A finished stream's keys expire this long after its final event."""
+        self.max_blocking_waits = max_blocking_waits
+        """Blocking reads (resume followers, answer waits) this worker runs at once; well below the pool
+        size, so the other calls always find a connection."""
         self.orphan_message = orphan_message
         self.worker_id = secrets.token_hex(8)
-        self._append = client.register_script(_APPEND)
-        self._deliver = client.register_script(_DELIVER)
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._handlers: dict[str, Callable[[bytes], None]] = {}
-        self._listener: asyncio.Task[None] | None = None
+        self._append = client.register_script(redis_scripts.APPEND)
+        self._resume_point = client.register_script(redis_scripts.RESUME_POINT)
+        self._deliver = client.register_script(redis_scripts.DELIVER)
+        self._heartbeat = Heartbeat(dedicated(client), self.keys.alive(self.worker_id))
+        self._topics = Topics()
+        self._fleet = FleetListener(dedicated(client), self.keys, self._topics)
+        self._blocking = 0
+        self._blocked: set[asyncio.Task[Any]] = set()
+        """Tasks inside a blocking command now: :meth:`aclose` interrupts them."""
+        self._closed = False
 
-    async def _beat(self) -> None:
-        key = self.keys.alive(self.worker_id)
-        await self.client.set(key, b"1", ex=OWNER_TTL_SECONDS)
-
-    async def _keep_beating(self) -> None:
-        key = self.keys.alive(self.worker_id)
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            try:
-                await self._heartbeat_client.set(key, b"1", ex=OWNER_TTL_SECONDS)
-            except (redis_errors.RedisError, OSError) as exc:
-                logger.warning("Redis heartbeat failed: %s", exc)
+    # -- blocking commands --------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _blocking_slot(self) -> Iterator[None]:
         """One of the worker's blocking waits, or ``StoreBusy`` at once when all are taken."""
+        if self._closed:
+            raise StoreClosed("the event store closed")
         if self._blocking >= self.max_blocking_waits:
             raise StoreBusy(f"{self._blocking} blocking waits on Redis already")
         self._blocking += 1
@@ -130,9 +104,30 @@ class RedisEventStore:
         finally:
             self._blocking -= 1
 
+    async def _interruptible(self, command: Callable[[], Awaitable[T]]) -> T:
+        """Run a blocking command that :meth:`aclose` ends at once with ``StoreClosed`` (closing the
+        pool alone would not: redis-py retries on a fresh connection)."""
+        task = asyncio.current_task()
+        assert task is not None  # always, in a coroutine
+        if self._closed:
+            raise StoreClosed("the event store closed")
+        self._blocked.add(task)
+        try:
+            async with translated():
+                return await command()
+        except asyncio.CancelledError:
+            if self._closed and task.uncancel() == 0:  # cancelled by aclose() alone
+                raise StoreClosed("the event store closed") from None
+            raise
+        finally:
+            self._blocked.discard(task)
+
+    # -- streams ------------------------------------------------------------------------------
+
     async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
+        self._heartbeat.start()  # this worker now owns a stream: readers must see it alive
         async with translated():
-            await self._beat()
+            await self._heartbeat.ensure(self.client)  # the key must exist before the stream does
             meta = self.keys.meta(stream_id)
             async with self.client.pipeline(transaction=True) as pipe:
                 mapping: dict[str, bytes | str] = {
@@ -143,8 +138,6 @@ class RedisEventStore:
                 pipe.hset(meta, mapping=mapping)  # type: ignore[arg-type]
                 pipe.expire(meta, self.ttl_seconds)
                 await pipe.execute()
-        if self._heartbeat is None or self._heartbeat.done():
-            self._heartbeat = asyncio.create_task(self._keep_beating())
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]
@@ -160,24 +153,31 @@ class RedisEventStore:
             raise StoreError(f"stream {stream_id} has ended")
         return make_event_id(stream_id, entry.decode())
 
+    async def _start_position(self, stream_id: str, after: str, caller: str) -> tuple[int, int] | None:
+        """Where a resume of ``caller`` from ``after`` starts: ``None`` at the end of an ended stream,
+        ``StreamNotFound`` for a stream it may not see or a position the stream never had."""
+        position = entry_position("0-0" if after == START else after)
+        keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]
+        async with translated():
+            owner, final, newest = await self._resume_point(keys=keys)
+        last = entry_position(newest.decode()) if newest is not None else (0, 0)
+        if owner != caller.encode() or position is None or last is None or position > last:
+            raise StreamNotFound(stream_id)  # unknown, expired, another caller's, or not a position of it
+        return None if final is not None and position == last else position
+
     async def follow(
         self, stream_id: str, after: str, *, poll_seconds: float, caller: str
     ) -> AsyncGenerator[Event | None, None]:
+        position = await self._start_position(stream_id, after, caller)
+        if position is None:
+            return  # resumed at the end: nothing more will come
+        last = "{}-{}".format(*position)
         events_key = self.keys.events(stream_id)
-        last = "0-0" if after == START else after
-        position = entry_position(last)
         block_ms = max(1, int(poll_seconds * 1000))
-        async with translated():
-            meta: Any = await self.client.hmget(self.keys.meta(stream_id), ["caller", "final"])
-        owner, final_entry = meta
-        if owner != caller.encode() or position is None:
-            raise StreamNotFound(stream_id)  # unknown, expired, another caller's, or not a position
-        if final_entry is not None and position >= (entry_position(final_entry.decode()) or position):
-            return  # resumed at or past the end: nothing more will come
         with self._blocking_slot():
             while True:
-                async with translated():
-                    found: Any = await self.client.xread({events_key: last}, count=100, block=block_ms)
+                read = functools.partial(self.client.xread, {events_key: last}, count=100, block=block_ms)
+                found: Any = await self._interruptible(read)
                 if not found:
                     await self._reap_if_orphaned(stream_id)
                     yield None
@@ -201,6 +201,8 @@ class RedisEventStore:
         with contextlib.suppress(StoreError):
             await self.append(stream_id, self.orphan_message(orjson.loads(meta[b"request"])), final=True)
 
+    # -- answers to server-to-client requests -------------------------------------------------
+
     async def expect_reply(self, request_id: str, timeout: float, caller: str) -> None:
         async with translated():
             await self.client.set(self.keys.pending(request_id), caller, ex=math.ceil(timeout) + 5)
@@ -217,8 +219,8 @@ class RedisEventStore:
         key = self.keys.reply(request_id)
         with self._blocking_slot():
             while (remaining := deadline - time.monotonic()) > 0:
-                async with translated():
-                    found: Any = await self.client.blpop([key], timeout=min(1.0, remaining))
+                pop = functools.partial(self.client.blpop, [key], timeout=min(1.0, remaining))
+                found: Any = await self._interruptible(pop)
                 if found is not None:
                     message: dict[str, Any] = orjson.loads(found[1])
                     return message
@@ -226,38 +228,25 @@ class RedisEventStore:
             await self.client.delete(self.keys.pending(request_id))
         raise ReplyTimeout(request_id)
 
+    # -- the fleet channel and the worker's lifetime ---------------------------------------------
+
     async def publish(self, topic: str, payload: bytes) -> None:
         async with translated():
             await self.client.publish(self.keys.topic(topic), payload)
 
     def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
-        self._handlers[topic] = handler
+        self._topics.subscribe(topic, handler)
 
     async def start(self) -> None:
-        if self._listener is None and self._handlers:
-            self._listener = asyncio.get_running_loop().create_task(self._listen())
-
-    async def _listen(self) -> None:
-        """Hand each message on a subscribed topic to its handler; resubscribe after an outage."""
-        channels = {self.keys.topic(name): handler for name, handler in self._handlers.items()}
-        while True:
-            try:
-                async with self.client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(*channels)
-                    async for message in pubsub.listen():
-                        handler = channels.get(message["channel"].decode())
-                        if handler is not None:
-                            handler(message["data"])
-            except (redis_errors.RedisError, OSError) as exc:
-                logger.warning("the fleet channel lost Redis, retrying in 1 s: %s", exc)
-                await asyncio.sleep(1.0)
+        self._heartbeat.start()
+        await self._fleet.start()
 
     async def aclose(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-        with contextlib.suppress(redis_errors.RedisError, OSError):
-            await self.client.delete(self.keys.alive(self.worker_id))
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._blocked:
+            task.cancel()
+        await self._fleet.stop()
+        await self._heartbeat.stop()
         await self.client.aclose()
-        await self._heartbeat_client.aclose()

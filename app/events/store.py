@@ -9,6 +9,9 @@ default and the reference, ``redis`` the one for many workers and replicas.
 The same backend carries the back-channel: a tool's server-to-client request (sampling, elicitation)
 goes out on its stream, and the client's answer, a separate POST that may land on any worker, is
 handed to the waiting call through :meth:`EventStore.deliver` / :meth:`EventStore.wait_for_reply`.
+
+And it carries the fleet channel: small messages every worker hears (:meth:`EventStore.publish`),
+so a client's cancellation reaches the call on whichever worker runs it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ class StoreUnavailable(StoreError):
 
 class StoreBusy(StoreUnavailable):
     """This worker already has as many blocking waits on the backend as it allows; try again soon."""
+
+
+class StoreClosed(StoreUnavailable):
+    """The store was closed (the worker is stopping): what a wait still under way ends with."""
 
 
 class StreamNotFound(StoreError):
@@ -60,9 +67,12 @@ class EventStore(Protocol):
         """Events after position ``after``, then new ones as they come, ending with the final event.
 
         Yields ``None`` whenever ``poll_seconds`` pass without an event, so the caller can send a
-        keep-alive or give up. Raises ``StreamNotFound`` for an unknown stream, and for one that
-        belongs to another caller than ``caller`` (the two look the same, so ids leak nothing). If
-        the worker running the stream dies, a final JSON-RPC error is appended for it and delivered.
+        keep-alive or give up. From the final event's position it ends at once. Raises
+        ``StreamNotFound`` for an unknown stream, for a position the stream never had (past its last
+        event, or not of this store's kind), and for a stream that belongs to another caller than
+        ``caller`` (all look the same, so ids leak nothing). If the worker running the stream dies,
+        a final JSON-RPC error is appended for it and delivered. :meth:`aclose` ends it with
+        ``StoreClosed``.
         """
 
     async def expect_reply(self, request_id: str, timeout: float, caller: str) -> None:
@@ -74,10 +84,12 @@ class EventStore(Protocol):
         if the call belongs to another caller than ``caller``."""
 
     async def wait_for_reply(self, request_id: str, timeout: float) -> dict[str, Any]:
-        """The client's response to a request announced with ``expect_reply`` (raises ``ReplyTimeout``)."""
+        """The client's response to a request announced with ``expect_reply`` (raises ``ReplyTimeout``,
+        or ``StoreClosed`` at once when :meth:`aclose` is called meanwhile)."""
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        """Deliver ``payload`` to every worker's handler for ``topic``, this worker's included."""
+        """Deliver ``payload`` to every worker's handler for ``topic``, this worker's included. At most
+        once: a worker that is not listening at that moment (Redis restarting) misses it."""
 
     def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
         """Register this worker's handler for ``topic`` (one per topic; before or after :meth:`start`)."""
@@ -86,4 +98,4 @@ class EventStore(Protocol):
         """Start background work (heartbeat, the fleet channel's listener); idempotent, in the worker's loop."""
 
     async def aclose(self) -> None:
-        """Release connections and background tasks."""
+        """End every wait under way, stop background tasks and release connections."""

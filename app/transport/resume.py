@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator
 from starlette.types import Receive, Send
 
 from app.events.ids import parse_event_id
-from app.events.store import Event, EventStore, StoreError, StoreUnavailable, StreamNotFound
+from app.events.store import Event, EventStore, StoreError, StreamNotFound
 from app.protocol.errors import BadEventId, Unavailable, UnknownStream
 from app.transport import sse
 from app.transport.streams import OpenStreams, StreamSettings
@@ -46,7 +46,7 @@ async def resume(
         raise UnknownStream("Unknown or expired stream") from None
     except StopAsyncIteration:
         first = None
-    except StoreUnavailable as exc:
+    except StoreError as exc:  # unreachable, busy, closing, or an error of its own: never a 500
         logger.warning("cannot resume stream %s: %s", stream_id, exc)
         raise Unavailable("Cannot resume now: the event store is temporarily unavailable") from None
     await send({"type": "http.response.start", "status": 200, "headers": sse.HEADERS})
