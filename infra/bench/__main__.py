@@ -1,4 +1,5 @@
-"""``python -m infra.bench``: the full benchmark (``make bench``) or, with ``--quick``, the CI guard."""
+"""``python -m infra.bench``: the full benchmark (``make bench``); with ``--quick``, the CI guard; with
+``--soak``, memory over many calls per reply kind and store (``make soak``)."""
 
 import argparse
 import contextlib
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.bench import peers, workloads
+from infra.bench import peers, soak_cli, workloads
 from infra.bench.environment import machine, versions
 from infra.bench.load import LOAD_CPU
 from infra.bench.measure import Memory, Plan, Result, cold_start, compare, memory_growth
@@ -49,8 +50,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out",
         type=Path,
-        help="directory for results.md and results.json (default: infra/bench, for a complete run only)",
+        help="directory for results.md and results.json, or the soak's files (default: infra/bench, for a "
+        "complete run only)",
     )
+    soak_cli.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -112,6 +115,8 @@ def _measure(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
+    if args.soak:
+        return soak_cli.run(args)
     try:
         found_versions = versions()
     except FileNotFoundError as error:

@@ -3,6 +3,8 @@
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -56,3 +58,18 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
     return found
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """When, on what and with which versions a set of figures was measured."""
+
+    date: str
+    machine: str
+    versions: dict[str, str]
+
+
+def provenance() -> Provenance:
+    """Now, this machine, these versions; raises ``FileNotFoundError`` when wrk is missing."""
+    found = versions()
+    return Provenance(datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), machine(), found)

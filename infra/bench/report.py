@@ -133,7 +133,8 @@ def text(run: Run) -> str:
     return "\n".join(lines)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines (the soak's report uses it too)."""
     return [
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
@@ -156,11 +157,11 @@ def markdown(run: Run) -> str:
         "",
         "## Throughput and cost per request",
         "",
-        *_table(_HEADER, _rows(run.results)),
+        *markdown_table(_HEADER, _rows(run.results)),
         "",
         "## Cold start and memory",
         "",
-        *_table(
+        *markdown_table(
             ("server", "cold start, median (each spawn)"),
             [(peer, cold.describe()) for peer, cold in run.cold_starts.items()],
         ),
@@ -173,7 +174,7 @@ def markdown(run: Run) -> str:
             f"{m.after_mib:.1f} MiB after ({m.growth_mib:+.1f} MiB).",
         ]
     verdicts = [(v.status, v.target, v.measured()) for v in run.verdicts]
-    lines += ["", "## Targets", "", *_table(("status", "target", "measured"), verdicts)]
+    lines += ["", "## Targets", "", *markdown_table(("status", "target", "measured"), verdicts)]
     notes = [f"- INVALID: {problem}" for problem in _problems(run)] + [f"- {warning}" for warning in _noise(run)]
     lines += ["", *notes] if notes else []
     return "\n".join(lines) + "\n"

@@ -1,191 +1,197 @@
-"""``python -m infra.bench.soak`` (``make soak``): memory under sustained load, per reply kind and store.
+"""The soak: one worker of ours under sustained load, one reply kind and one event store at a time,
+its memory read all along.
 
-One pinned uvicorn worker of ours is driven by wrk with one reply kind at a time (JSON, SSE with
-three progress events, the same made resumable by 2025-11-25, whose events the store keeps), against
-each store (memory; Redis, a ``redis-server`` started here on a free port), for ``--calls`` correct
-answers. Every slice of the run samples the worker's RSS and, for Redis, ``used_memory`` and the
-key count. Memory must be flat after warm-up (the first tenth of the calls): RSS may grow less than
-``--max-growth`` MiB, and Redis must hold no stream's keys ``retention + 2`` seconds after the load.
-Writes ``soak.md`` and ``soak.svg`` to ``--out``; exits 1 when a run grew.
+A leak shows only over many calls: a finished stream kept for an hour costs some KiB, which the
+allocator's noise hides for the minute a benchmark round lasts. So a run is counted in calls, not
+seconds. wrk cannot stop at a count, so it drives the worker in one-second slices; after each slice
+the worker's RSS and, with the Redis store, Redis' used_memory and key count are read: a reading a
+second, each tied to the calls answered so far. With the Redis store the run then waits for the
+retention window to pass and reads Redis once more: what is left then is what it never lets go.
+
+``python -m infra.bench --soak`` runs it (``python -m infra.bench.soak`` too, for ``make soak``).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import shutil
-import socket
-import subprocess
+import math
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-import redis
-
-from infra.bench import peers, workloads
 from infra.bench.load import LOAD_CPU, drive
-from infra.bench.process import launch
+from infra.bench.peers import OURS
+from infra.bench.process import Server, launch
+from infra.bench.redis_server import RedisGauge, RedisMemory, redis_server
+from infra.bench.workloads import CALL_LEGACY, SSE_PROGRESS, SSE_RESUMABLE, Workload
 
-RESUMABLE = replace(
-    workloads.SSE_PROGRESS,
-    name="sse_resumable",
-    title="tools/call SSE, 3 progress events, 2025-11-25 (resumable)",
-    headers=tuple(
-        (name, "2025-11-25" if name == "MCP-Protocol-Version" else value)
-        for name, value in workloads.SSE_PROGRESS.headers
-    ),
-)
-KINDS = {"json": workloads.CALL_LEGACY, "sse": workloads.SSE_PROGRESS, "resumable": RESUMABLE}
+KINDS: dict[str, Workload] = {"json": CALL_LEGACY, "sse": SSE_PROGRESS, "resumable": SSE_RESUMABLE}
+"""The reply kinds: one JSON body; an SSE stream of 3 progress events and the result, not stored;
+the same on 2025-11-25, resumable, so every event is stored."""
 STORES = ("memory", "redis")
-_SLICE_SECONDS = 2
-_CONNECTIONS = 16
-_RESULTS_DIR = Path(__file__).parent
+OWN_SETTINGS = frozenset({"FASTMCP_EVENT_STORE", "FASTMCP_REDIS_URL", "FASTMCP_EVENT_STORE_RETENTION_SECONDS"})
+"""Set by the soak itself, per run; every other ``FASTMCP_*`` setting is at its default unless given."""
+NEAR_ZERO_KEYS = 10
+"""Keys Redis may still hold once the retention window has passed: the worker's heartbeat and the
+odd call in flight, never streams by the thousand."""
+_EXPIRY_GRACE = 5.0
+"""Redis expires keys in the background, a little after their TTL."""
+LONGEST_WAIT = 60.0
+"""A retention window longer than this (an hour, the old behaviour) is not waited out, for warm-up
+or for the keys to go: growth past a minute, and keys still there after it, are the answer."""
 
 
-@dataclass
-class Soak:
+@dataclass(frozen=True)
+class SoakPlan:
+    """How long and how hard each run drives the worker, and the settings it runs with."""
+
+    calls: int = 1_000_000
+    retention_seconds: int = 5
+    """``FASTMCP_EVENT_STORE_RETENTION_SECONDS``: short, so the window's bound shows within the run."""
+    warmup_share: float = 0.1
+    connections: int = 16
+    slice_seconds: int = 1
+    settings: tuple[tuple[str, str], ...] = ()
+    """Further ``FASTMCP_*`` settings (e.g. the old unbounded store, to see the soak fail)."""
+
+    @property
+    def warmup_calls(self) -> int:
+        return math.ceil(self.calls * self.warmup_share)
+
+    @property
+    def window_seconds(self) -> float:
+        """The retention window as far as the soak waits it out (``LONGEST_WAIT`` at most)."""
+        return min(self.retention_seconds, LONGEST_WAIT)
+
+    @property
+    def warmup_seconds(self) -> float:
+        """Before a whole retention window has passed, no finished stream has expired yet: a store
+        cannot be at its steady size, so no reading before it counts as warm."""
+        return self.window_seconds + 1.0
+
+    def environment(self, store: str, redis_url: str | None) -> tuple[tuple[str, str], ...]:
+        own = {"FASTMCP_EVENT_STORE": store, "FASTMCP_EVENT_STORE_RETENTION_SECONDS": str(self.retention_seconds)}
+        if redis_url is not None:
+            own["FASTMCP_REDIS_URL"] = redis_url
+        return (*OURS.env, *own.items(), *self.settings)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The worker after ``calls`` correct answers and ``seconds`` of load (pauses to read excluded)."""
+
+    calls: int
+    seconds: float
+    rss_mib: float
+    redis: RedisMemory | None
+
+
+@dataclass(frozen=True)
+class SoakRun:
+    """One reply kind on one store: every reading, and Redis once the retention window had passed."""
+
     kind: str
     store: str
-    samples: list[tuple[int, float, int, int]] = field(default_factory=list)
-    """(calls so far, RSS MiB, Redis used_memory bytes, Redis keys)."""
-    seconds: float = 0.0
-    streams_after: int = 0
-    """Streams whose keys Redis still holds once the retention window has passed."""
+    plan: SoakPlan
+    readings: tuple[Reading, ...]
+    after_window: RedisMemory | None
+    waited_seconds: float
+    wall_seconds: float
+    problem: str
+    """Empty unless a slice had a wrong answer or a socket error: then the figures prove nothing."""
+
+    @property
+    def warm(self) -> Reading | None:
+        return _warm(self.readings, self.plan)
+
+    @property
+    def end(self) -> Reading:
+        return self.readings[-1]
 
     @property
     def calls(self) -> int:
-        return self.samples[-1][0] if self.samples else 0
+        return self.end.calls
 
     @property
-    def rss_after_warmup(self) -> float:
-        warm = self.calls / 10
-        return next(rss for calls, rss, *_ in self.samples if calls >= warm)
+    def rps(self) -> float:
+        return self.end.calls / self.end.seconds if self.end.seconds else 0.0
 
     @property
-    def growth(self) -> float:
-        return max(rss for _, rss, *_ in self.samples) - self.rss_after_warmup
+    def rss_growth_mib(self) -> float:
+        warm = self.warm
+        return self.end.rss_mib - warm.rss_mib if warm is not None else math.nan
 
-    def flat(self, max_growth: float) -> bool:
-        return self.growth < max_growth and self.streams_after == 0
+    @property
+    def redis_growth_mib(self) -> float:
+        warm, end = self.warm, self.end.redis
+        if warm is None or warm.redis is None or end is None:
+            return math.nan
+        return end.used_mib - warm.redis.used_mib
 
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[redis.Redis]:
-    """A throwaway ``redis-server`` on a free loopback port, nothing persisted."""
-    if shutil.which("redis-server") is None:
-        raise SystemExit("redis-server is not installed: apt-get install -y redis-server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with tempfile.TemporaryDirectory(prefix="soak-redis-") as directory:
-        process = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", directory],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=port)
-        try:
-            for _ in range(100):
-                with contextlib.suppress(redis.ConnectionError):
-                    client.ping()
-                    break
-                time.sleep(0.05)
-            yield client
-        finally:
-            client.close()
-            process.terminate()
-            process.wait(10)
+    def redis_readings(self) -> list[RedisMemory]:
+        return [r.redis for r in self.readings if r.redis is not None]
 
 
-def soak(kind: str, store: str, calls: int, retention: int, client: redis.Redis | None) -> Soak:
-    env = dict(peers.OURS.env) | {"FASTMCP_EVENT_STORE": store, "FASTMCP_EVENT_STORE_RETENTION_SECONDS": str(retention)}
-    if client is not None:
-        env["FASTMCP_REDIS_URL"] = f"redis://127.0.0.1:{client.connection_pool.connection_kwargs['port']}/0"
-        client.flushall()
-    result = Soak(kind, store)
-    peer = replace(peers.OURS, env=tuple(env.items()))
-    with launch(peer) as (server, _):
-        started = time.monotonic()
-        done = 0
-        while done < calls:
-            done += drive(server.url, KINDS[kind], _SLICE_SECONDS, _CONNECTIONS, LOAD_CPU).good
-            used = int(client.info("memory")["used_memory"]) if client is not None else 0
-            result.samples.append((done, server.rss_mib(), used, client.dbsize() if client is not None else 0))
-        result.seconds = time.monotonic() - started
-        if client is not None:
-            time.sleep(retention + 2)  # every finished stream has expired by now
-            result.streams_after = sum(1 for _ in client.scan_iter(match="*{s:*}:meta", count=1000))
-    return result
+def _warm(readings: Sequence[Reading], plan: SoakPlan) -> Reading | None:
+    """The first reading after warm-up: ``plan.warmup_share`` of the calls and a retention window."""
+    return next((r for r in readings if r.calls >= plan.warmup_calls and r.seconds >= plan.warmup_seconds), None)
 
 
-def report(soaks: Sequence[Soak], retention: int, max_growth: float) -> str:
-    lines = [
-        "# Soak: memory under sustained load",
-        "",
-        f"Written by `python -m infra.bench.soak`: one uvicorn worker, wrk with {_CONNECTIONS} connections, "
-        f"FASTMCP_EVENT_STORE_RETENTION_SECONDS={retention}, every other setting at its default. Flat means RSS "
-        f"grew less than {max_growth:g} MiB after warm-up (the first tenth of the calls) and Redis held no "
-        f"stream {retention + 2} s after the load.",
-        "",
-        "| kind | store | calls | req/s | RSS after warm-up MiB | RSS peak MiB | growth MiB "
-        "| Redis used_memory peak MiB | Redis keys peak | streams left | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for s in soaks:
-        peak_rss = max(rss for _, rss, *_ in s.samples)
-        used = max(u for *_, u, _ in s.samples) / 2**20
-        keys = max(k for *_, k in s.samples)
-        redis_cells = f"{used:.1f} | {keys:,} | {s.streams_after:,}" if s.store == "redis" else "n/a | n/a | n/a"
-        lines.append(
-            f"| {s.kind} | {s.store} | {s.calls:,} | {s.calls / s.seconds:,.0f} | {s.rss_after_warmup:.1f} "
-            f"| {peak_rss:.1f} | {s.growth:+.1f} | {redis_cells} | {'flat' if s.flat(max_growth) else 'GROWING'} |"
-        )
-    return "\n".join(lines) + "\n"
+def _finished(readings: Sequence[Reading], plan: SoakPlan) -> bool:
+    """At least ``calls`` in all, and all but the warm-up share of them after warm-up (so a short run
+    whose warm-up is set by the retention window still measures that many calls warm)."""
+    end, warm = readings[-1], _warm(readings, plan)
+    return warm is not None and end.calls >= plan.calls and end.calls - warm.calls >= plan.calls - plan.warmup_calls
 
 
-def plot(soaks: Sequence[Soak]) -> str:
-    """RSS over calls, one line per kind and store, as a small SVG (no plotting library needed)."""
-    width, height, pad = 640, 320, 40
-    top = max(rss for s in soaks for _, rss, *_ in s.samples) * 1.1
-    most = max(s.calls for s in soaks)
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">']
-    parts.append(f'<text x="{pad}" y="16">worker RSS (MiB, 0..{top:.0f}) over calls (0..{most:,})</text>')
-    for n, s in enumerate(soaks):
-        points = " ".join(
-            f"{pad + (calls / most) * (width - 2 * pad):.1f},{height - pad - (rss / top) * (height - 2 * pad):.1f}"
-            for calls, rss, *_ in s.samples
-        )
-        colour = colours[n % len(colours)]
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}"/>')
-        parts.append(f'<text x="{width - 150}" y="{30 + 14 * n}" fill="{colour}">{s.kind} / {s.store}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+def _read(server: Server, gauge: RedisGauge | None, calls: int, seconds: float) -> Reading:
+    return Reading(calls, seconds, server.rss_mib(), gauge.read() if gauge is not None else None)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.bench.soak", description=__doc__)
-    parser.add_argument("--calls", type=int, default=1_000_000, help="correct answers per kind and store")
-    parser.add_argument("--retention", type=int, default=5, help="FASTMCP_EVENT_STORE_RETENTION_SECONDS (5)")
-    parser.add_argument("--max-growth", type=float, default=32.0, help="MiB of RSS growth that fails (32)")
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
-    parser.add_argument("--out", type=Path, default=_RESULTS_DIR, help="where soak.md and soak.svg go")
-    args = parser.parse_args(argv)
-    soaks = []
-    with redis_server() as client:
-        for store in STORES:
-            for kind in args.kinds:
-                print(f"soak: {kind} / {store}, {args.calls:,} calls...", file=sys.stderr)
-                soaks.append(soak(kind, store, args.calls, args.retention, client if store == "redis" else None))
-    table = report(soaks, args.retention, args.max_growth)
-    print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "soak.md").write_text(table)
-    (args.out / "soak.svg").write_text(plot(soaks))
-    return 0 if all(s.flat(args.max_growth) for s in soaks) else 1
+def soak(kind: str, store: str, plan: SoakPlan, redis_url: str | None = None) -> SoakRun:
+    """Drive a fresh worker with ``kind`` on ``store`` (``redis_url`` needed for Redis, which is emptied first)."""
+    if store == "redis" and redis_url is None:
+        raise ValueError("the Redis store needs a redis_url")
+    workload = KINDS[kind]
+    url = redis_url if store == "redis" else None
+    peer = replace(OURS, name=f"ours ({kind}, {store} store)", env=plan.environment(store, url))
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        gauge = stack.enter_context(RedisGauge(url)) if url is not None else None
+        if gauge is not None:
+            gauge.empty()
+        server, _ = stack.enter_context(launch(peer))
+        readings = [_read(server, gauge, 0, 0.0)]
+        problem = ""
+        while not problem and not _finished(readings, plan):
+            load = drive(server.url, workload, plan.slice_seconds, plan.connections, LOAD_CPU)
+            problem = load.problem
+            last = readings[-1]
+            readings.append(_read(server, gauge, last.calls + load.good, last.seconds + load.seconds))
+        after, waited = None, 0.0
+        if gauge is not None:
+            time.sleep(plan.window_seconds)
+            after, grace = gauge.wait_for_keys(NEAR_ZERO_KEYS, _EXPIRY_GRACE)
+            waited = plan.window_seconds + grace
+    return SoakRun(kind, store, plan, tuple(readings), after, waited, time.monotonic() - started, problem)
+
+
+def soak_all(plan: SoakPlan, kinds: Sequence[str], stores: Sequence[str]) -> list[SoakRun]:
+    """Every kind on every store, one after the other, with a Redis of its own for the Redis store."""
+    runs = []
+    with contextlib.ExitStack() as stack:
+        redis_url = stack.enter_context(redis_server()) if "redis" in stores else None
+        for store in stores:
+            for kind in kinds:
+                print(f"soak: {kind} on the {store} store, {plan.calls:,} calls...", file=sys.stderr)
+                run = soak(kind, store, plan, redis_url)
+                print(f"  {run.calls:,} calls, {run.rps:,.0f} req/s, {run.wall_seconds:.0f} s", file=sys.stderr)
+                runs.append(run)
+    return runs
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from infra.bench.__main__ import main
+
+    sys.exit(main(["--soak", *sys.argv[1:]]))

@@ -1,11 +1,12 @@
 """The requests the benchmark sends, and what a correct answer to each must contain."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
 LEGACY = "2025-06-18"
+RESUMABLE = "2025-11-25"
 MODERN = "2026-07-28"
 _BASE_HEADERS = (("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"))
 _MODERN_META = {
@@ -82,6 +83,18 @@ SSE_PROGRESS = Workload(
     ('"progress":1', '"progress":2', '"progress":3', _ECHOED),
     content_type="text/event-stream",
     reference=CALL_LEGACY.name,
+)
+
+# The same call on 2025-11-25, whose SSE replies are resumable: every event goes through the event
+# store and carries its id (the marker), so the soak sees what storing costs. Not in ALL: the
+# comparison with FastMCP has nothing to set against it.
+SSE_RESUMABLE = replace(
+    SSE_PROGRESS,
+    name="sse_resumable",
+    title=f"tools/call SSE, 3 progress events {RESUMABLE} (resumable)",
+    headers=(*_BASE_HEADERS, ("MCP-Protocol-Version", RESUMABLE)),
+    markers=(*SSE_PROGRESS.markers, "id: "),
+    reference=None,
 )
 
 ALL = (CALL_LEGACY, CALL_MODERN, LIST_LEGACY, LIST_MODERN, INITIALIZE, SSE_PROGRESS)
