@@ -4,15 +4,18 @@ the transport's scanner of running calls, which enforces them)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from app.protocol.context import Context
 from app.protocol.errors import InvalidParams, ToolError
-from app.protocol.invoke import FunctionFailed, Runner
+from app.protocol.invoke import FunctionFailed, Runner, is_async
 from app.protocol.versions import Era
 from app.transport.calls import RunningCalls
 
@@ -139,3 +142,85 @@ async def test_a_stuck_sync_function_is_abandoned_at_its_limit_and_holds_only_it
     finally:
         release.set()
         runner.close()
+
+
+class AsyncCallable:
+    async def __call__(self) -> str:
+        return "called"
+
+
+class SyncCallable:
+    def __call__(self) -> str:
+        return "called"
+
+
+async def coroutine_function() -> None: ...
+
+
+def plain_function() -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [
+        (coroutine_function, True),
+        (functools.partial(coroutine_function), True),
+        (AsyncCallable(), True),
+        (plain_function, False),
+        (lambda: None, False),
+        (SyncCallable(), False),
+        (functools.partial(plain_function), False),
+    ],
+)
+def test_is_async(fn: Callable[..., Any], expected: bool) -> None:
+    assert is_async(fn) is expected
+
+
+async def test_the_limit_is_written_on_the_context_while_the_function_runs(ctx: Context) -> None:
+    seen: list[float | None] = []
+
+    async def look() -> None:
+        seen.append(ctx.deadline)
+
+    before = time.monotonic()
+    await Runner(time_limit=60).run("tool 'look'", look, True, {}, 5, ctx)
+    assert seen[0] is not None and before + 5 <= seen[0] <= time.monotonic() + 5
+    assert ctx.deadline is None, "cleared when the call ends"
+
+
+async def test_no_limit_leaves_no_deadline(ctx: Context) -> None:
+    seen: list[float | None] = []
+
+    def look() -> None:
+        seen.append(ctx.deadline)
+
+    runner = Runner(time_limit=None)
+    try:
+        await runner.run("tool 'look'", look, False, {}, None, ctx)
+    finally:
+        runner.close()
+    assert seen == [None]
+
+
+async def test_arguments_are_passed_by_keyword_and_the_value_returned(ctx: Context, runner: Runner) -> None:
+    def sync(a: int, b: int) -> int:
+        return a - b
+
+    async def asynchronous(a: int, b: int) -> int:
+        return a - b
+
+    assert await runner.run("tool 'sync'", sync, False, {"b": 1, "a": 3}, None, ctx) == 2
+    assert await runner.run("tool 'async'", asynchronous, True, {"b": 1, "a": 3}, None, ctx) == 2
+
+
+async def test_unmasked_failures_name_the_exception_message(ctx: Context) -> None:
+    def broken() -> None:
+        raise KeyError("missing")
+
+    runner = Runner(mask_errors=False)
+    try:
+        with pytest.raises(FunctionFailed) as failed:
+            await runner.run("resource 'x://a'", broken, False, {}, None, ctx)
+    finally:
+        runner.close()
+    assert failed.value.message == "Error executing resource 'x://a': 'missing'"
