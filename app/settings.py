@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     """``jwt``: the ``aud`` tokens must carry; default: ``FASTMCP_AUTH_RESOURCE_URL``."""
     auth_jwks_refetch_seconds: float = Field(10.0, ge=1)
     """``jwt``: a token naming an unknown key fetches the JWKS again, at most this often."""
+    auth_token_cache_size: int = Field(4096, gt=0)
+    """``jwt``: verified tokens remembered per worker (until they expire, at most 5 minutes)."""
     auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
     """``jwt``: signature algorithms accepted (asymmetric ones only)."""
     auth_required_scopes: list[str] = Field(default_factory=list)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
 
-from tests.support.servers import REPO, child_environment, free_port
+from tests.support.servers import REPO, child_environment, free_port, spawned
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
@@ -22,29 +19,8 @@ PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 @contextmanager
 def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "app", *args, "--port", str(port)]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        env=child_environment(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError(f"not serving: {process.stderr.read() if process.poll() is not None else ''}")  # type: ignore[union-attr]
+    with spawned([sys.executable, "-m", "app", *args, "--port", str(port)], port, env) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
 
 
 def test_options_choose_the_server_and_the_path() -> None:

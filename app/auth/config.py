@@ -28,6 +28,7 @@ def verifier(settings: Settings) -> Verifier | None:
             issuer=settings.auth_issuer,
             audience=settings.auth_audience or settings.auth_resource_url,
             algorithms=settings.auth_algorithms,
+            cache_size=settings.auth_token_cache_size,
         )
     return None
 

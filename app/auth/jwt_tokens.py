@@ -23,17 +23,20 @@ from app.protocol.principal import Principal
 
 logger = logging.getLogger("app.auth")
 LEEWAY_SECONDS = 30
-_CACHE_SIZE = 4096
 _CACHE_SECONDS = 300
 """A verified token is trusted again without a check for at most this long (and never past ``exp``)."""
 
 
 class JWTVerifier:
-    def __init__(self, keys: KeySet, *, issuer: str, audience: str, algorithms: Sequence[str]) -> None:
+    def __init__(
+        self, keys: KeySet, *, issuer: str, audience: str, algorithms: Sequence[str], cache_size: int = 4096
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.algorithms = list(algorithms)
+        self.cache_size = cache_size
+        """Verified tokens remembered, least recently used first out: a bound, whatever clients send."""
         self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
@@ -82,5 +85,5 @@ class JWTVerifier:
     def _remember(self, token: str, principal: Principal, valid_until: float) -> None:
         self._verified[token] = (valid_until, principal)
         self._verified.move_to_end(token)
-        while len(self._verified) > _CACHE_SIZE:
+        while len(self._verified) > self.cache_size:
             self._verified.popitem(last=False)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 from starlette.types import Receive
@@ -46,17 +46,24 @@ class Resumable(Protocol):
     """Set once the reply streams into the event store, so its client can resume it elsewhere."""
 
 
+def cancelled_request(params: dict[str, Any]) -> str | int | None:
+    """The request a ``notifications/cancelled`` names, or ``None`` when it names none usable."""
+    request_id = params.get("requestId")
+    if isinstance(request_id, str | int) and not isinstance(request_id, bool):
+        return request_id
+    return None
+
+
 def cancel_key(request_id: str | int) -> bytes:
     """How a request id travels on the fleet channel (``1`` and ``"1"`` stay apart)."""
     return orjson.dumps(request_id)
 
 
 class Call:
-    __slots__ = ("ctx", "receive", "reply", "request_id", "started", "stopped_by", "task", "watcher")
+    __slots__ = ("ctx", "receive", "reply", "started", "stopped_by", "task", "watcher")
 
     def __init__(self, ctx: Context, receive: Receive | None, reply: Resumable | None) -> None:
         self.ctx = ctx
-        self.request_id = ctx.request_id
         self.receive = receive
         """The connection to watch for the client leaving; ``None`` where there is none (stdio)."""
         self.reply = reply
@@ -119,7 +126,7 @@ class RunningCalls:
         every call would pay for."""
         request_id = orjson.loads(key)
         for call in self._calls:
-            if call.request_id == request_id and type(call.request_id) is type(request_id):
+            if call.ctx.request_id == request_id and type(call.ctx.request_id) is type(request_id):
                 call.stop(Stop.CANCELLED)
 
     def __len__(self) -> int:

@@ -41,7 +41,7 @@ from app.protocol.principal import ANONYMOUS, SCOPE_KEY, Principal
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era, at_least
 from app.security import AllowList
 from app.transport.backchannel import UNREACHABLE, BackChannel, deliver
-from app.transport.calls import CANCEL_TOPIC, RunningCalls, Stop, cancel_key
+from app.transport.calls import CANCEL_TOPIC, RunningCalls, Stop, cancel_key, cancelled_request
 from app.transport.reply import Reply
 from app.transport.responses import send_empty, send_error, send_json
 from app.transport.resume import resume
@@ -219,8 +219,8 @@ class MCPEndpoint:
     async def _cancel(self, admitted: Admitted) -> None:
         """Relay a handshake-era cancellation to every worker; the one running the call stops it.
         (2026-07-28 cancels by closing the stream: its ``notifications/cancelled`` is acknowledged only.)"""
-        request_id = admitted.params.get("requestId")
-        if not isinstance(request_id, str | int) or isinstance(request_id, bool):
+        request_id = cancelled_request(admitted.params)
+        if request_id is None:
             raise InvalidRequest("notifications/cancelled needs params.requestId, a string or an integer")
         if admitted.era is Era.LEGACY:
             try:
@@ -232,7 +232,8 @@ class MCPEndpoint:
         self, admitted: Admitted, principal: Principal, send: Send, receive: Receive, stream_ok: bool
     ) -> None:
         """Run an admitted request and reply: JSON, or SSE once the call streams (when the client
-        accepts SSE). The call runs in a scope that a cancellation or a departed client expires."""
+        accepts SSE). The call is tracked while it runs, so a cancellation, a departed client or its
+        time limit can stop it."""
         era = admitted.era
         reply = None
         channel: ClientChannel | None = None

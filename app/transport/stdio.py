@@ -18,7 +18,7 @@ from app.protocol.dispatch import Engine
 from app.protocol.errors import InvalidRequest, MCPError, ParseError
 from app.protocol.messages import Kind, error_response, request_id_of
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era
-from app.transport.calls import RunningCalls, cancel_key
+from app.transport.calls import RunningCalls, cancel_key, cancelled_request
 
 
 class StdioSession:
@@ -53,8 +53,8 @@ class StdioSession:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         elif admitted.kind is Kind.NOTIFICATION and admitted.method == "notifications/cancelled":
-            cancelled = admitted.params.get("requestId")
-            if isinstance(cancelled, str | int) and not isinstance(cancelled, bool):
+            cancelled = cancelled_request(admitted.params)
+            if cancelled is not None:
                 self.calls.cancel(cancel_key(cancelled))
 
     async def answer(self, admitted: Admitted) -> None:

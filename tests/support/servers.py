@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -157,3 +157,31 @@ class ServerPool:
         servers, self._servers = list(self._servers.values()), {}
         for server in servers:
             server.stop()
+
+
+@contextlib.contextmanager
+def spawned(command: list[str], port: int, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run any serving ``command`` (``python -m app ...``, ``uvicorn ...``) listening on ``port`` until
+    ``/healthz`` answers; yields its base URL and stops its whole process group afterwards."""
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=child_environment(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"not serving: {process.stderr.read() if process.poll() is not None else ''}")  # type: ignore[union-attr]
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
