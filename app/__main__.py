@@ -13,6 +13,7 @@ import os
 import sys
 
 from app.settings import Settings, load_settings
+from app.telemetry.logs import formatter
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -37,13 +38,16 @@ def main(argv: list[str] | None = None) -> None:
         "log_level": args.log_level,
     }
     settings = load_settings(**{key: value for key, value in overrides.items() if value is not None})
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(settings.log_format))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     if args.transport == "stdio":
-        from app.main import create_engine, load_server
+        from app.main import create_engine, create_telemetry, load_server
         from app.transport.stdio import serve_stdio
 
-        engine = create_engine(load_server(settings.server), settings)
-        asyncio.run(serve_stdio(engine, settings.max_request_body_size))
+        server = load_server(settings.server)
+        engine = create_engine(server, settings)
+        asyncio.run(serve_stdio(engine, settings.max_request_body_size, create_telemetry(server, settings)))
     else:
         serve_http(settings, reload=args.reload)
 

@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from app.settings import Settings
+from app.telemetry.logs import formatter
 from app.transport.http import MCPEndpoint
 from app.transport.streams import OpenStreams
 from app.workers import worker_count
@@ -75,21 +76,21 @@ def warn_if_memory_store_is_shared(settings: Settings) -> None:
         )
 
 
-def configure_logging(level: str) -> None:
-    """Give the ``app`` loggers a handler when the server (gunicorn, uvicorn) configured only its own,
-    in the same shape as gunicorn's lines."""
+def configure_logging(level: str, log_format: str) -> None:
+    """Give the ``app`` loggers a handler when the server (gunicorn, uvicorn) configured only its own:
+    JSON lines, or text in the shape of gunicorn's (``FASTMCP_LOG_FORMAT``)."""
     app_logger = logging.getLogger("app")
     app_logger.setLevel(level)
     if not logging.getLogger().handlers and not app_logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        handler.setFormatter(formatter(log_format))
         app_logger.addHandler(handler)
 
 
 def lifespan(settings: Settings, endpoint: MCPEndpoint) -> Callable[[Any], Any]:
     @contextlib.asynccontextmanager
     async def run(app: Any) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         warn_if_memory_store_is_shared(settings)
         if settings.auth == "none":
             logger.warning("FASTMCP_AUTH=none: anyone who can reach this server can call every tool")

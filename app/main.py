@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -31,6 +32,9 @@ from app.transport.http import MCPEndpoint
 from app.transport.responses import orphan_event
 from app.transport.streams import OpenStreams, StreamSettings
 from app.workers import worker_count
+
+if TYPE_CHECKING:
+    from app.telemetry.setup import Telemetry
 
 logger = logging.getLogger("app")
 
@@ -88,14 +92,30 @@ def create_store(settings: Settings) -> EventStore:
     )
 
 
+def create_telemetry(server: MCPServer, settings: Settings) -> Telemetry | None:
+    """Telemetry as ``OTEL_*`` and ``FASTMCP_LOG_REQUESTS`` ask; ``None`` (nothing imported, nothing
+    on the request path) when they ask for nothing."""
+    if not settings.log_requests and not any(name.startswith("OTEL_") for name in os.environ):
+        return None
+    from app.telemetry.setup import telemetry_for
+
+    return telemetry_for(os.environ, service_name=server.name, log_requests=settings.log_requests)
+
+
 def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | None = None) -> MCPEndpoint:
     """The bare MCP endpoint: an ASGI app to route or mount in another application."""
     hosts = settings.http_allowed_hosts
+    store = store or create_store(settings)
+    streams, calls = OpenStreams(settings.sse_keepalive_seconds), RunningCalls()
+    telemetry = create_telemetry(server, settings)
+    if telemetry is not None:
+        store = telemetry.observe_store(store, settings.event_store)
+        telemetry.watch(streams, calls)
     return MCPEndpoint(
         create_engine(server, settings),
-        store=store or create_store(settings),
-        streams=OpenStreams(settings.sse_keepalive_seconds),
-        calls=RunningCalls(),
+        store=store,
+        streams=streams,
+        calls=calls,
         stream_settings=StreamSettings(
             keepalive_seconds=settings.sse_keepalive_seconds,
             retry_ms=settings.sse_retry_ms,
@@ -107,6 +127,7 @@ def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | N
         json_response=settings.json_response,
         reply_timeout_seconds=settings.client_reply_timeout_seconds,
         answers_reach_every_worker=settings.event_store == "redis" or worker_count(settings) == 1,
+        telemetry=telemetry,
     )
 
 
@@ -121,6 +142,15 @@ def default_layers(settings: Settings) -> list[Layer]:
 
         layers.append(auth_layer(settings))
     return layers
+
+
+def telemetry_layers(endpoint: MCPEndpoint) -> list[Layer]:
+    """Outermost, when telemetry is on: counting every refusal, the auth layer's included."""
+    if endpoint.telemetry is None:
+        return []
+    from app.telemetry.layer import refusals_layer
+
+    return [refusals_layer(endpoint.telemetry.metrics)]
 
 
 class MCPApplication(Starlette):
@@ -155,7 +185,7 @@ def create_app(
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
     routes += metadata_routes(settings, server.scopes())
-    mcp = wrap(endpoint, [*default_layers(settings), *layers])
+    mcp = wrap(endpoint, [*telemetry_layers(endpoint), *default_layers(settings), *layers])
     app = MCPApplication(mcp, settings.streamable_http_path, routes=routes)
     app.router.lifespan_context = lifespan(settings, endpoint)
     return app

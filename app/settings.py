@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     server: str = Field("app.tools:server", pattern=r"^[\w.]+:[\w.]+$")
     """Which ``MCPServer`` to serve, as ``module:attribute``."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    """``auto``: one JSON object a line (with trace ids) unless stderr is a terminal, then text."""
+    log_requests: bool | None = None
+    """One line per MCP request (method, tool, outcome, duration, trace id; never arguments or
+    tokens). ``null``: when OpenTelemetry exports anything. Costs a few microseconds a request."""
 
     stateless_http: bool = True
     """Accepted for FastMCP compatibility; this server never keeps sessions, so ``false`` changes nothing."""

@@ -41,10 +41,11 @@ class _Stream:
     """One stream's events, as exact ``bytes`` in a plain list: the position of ``events[i]`` is
     ``first + i``, so no per-event record is kept."""
 
-    __slots__ = ("caller", "events", "expires", "final", "first", "size", "waiters")
+    __slots__ = ("caller", "events", "expires", "final", "first", "size", "trace", "waiters")
 
-    def __init__(self, caller: str, expires: float) -> None:
+    def __init__(self, caller: str, expires: float, trace: str = "") -> None:
         self.caller = caller
+        self.trace = trace
         self.events: list[bytes] = []
         self.first = 1
         """The position of ``events[0]``: positions start at 1, after the priming event's 0."""
@@ -149,13 +150,17 @@ class MemoryEventStore:
 
     # -- streams ------------------------------------------------------------------------------
 
-    async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
+    async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
         now = time.monotonic()
         self._expire(now)
         caller = sys.intern(caller)  # one copy per caller, not per stream (a JWT's key is new per request)
-        self._live[stream_id] = _Stream(caller, now + self.ttl_seconds)
+        self._live[stream_id] = _Stream(caller, now + self.ttl_seconds, trace)
         self._bytes += _STREAM_OVERHEAD
         self._evict()
+
+    async def trace_of(self, stream_id: str) -> str:
+        stream = self._live.get(stream_id) or self._finished.get(stream_id)
+        return stream.trace if stream is not None else ""
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         stream = self._stream(stream_id)

@@ -5,7 +5,7 @@ the keys of one stream live in one slot and the Lua scripts may touch them toget
 
     <p>{s:<stream>}:events   STREAM  one entry per event: d=<json>, f=1 on the final one
     <p>{s:<stream>}:meta     HASH    owner=<worker>, caller=<principal key>, request=<json id>,
-                                     final=<entry id> once ended
+                                     final=<entry id> once ended, trace=<traceparent> with telemetry
     <p>{w:<worker>}:alive    STRING  refreshed every second while the worker lives (TTL 3 s)
     <p>{r:<request>}:pending STRING  the caller whose call waits for the answer to server request <request>
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
@@ -124,7 +124,7 @@ class RedisEventStore:
 
     # -- streams ------------------------------------------------------------------------------
 
-    async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
+    async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
         self._heartbeat.start()  # this worker now owns a stream: readers must see it alive
         async with translated():
             await self._heartbeat.ensure(self.client)  # the key must exist before the stream does
@@ -135,9 +135,16 @@ class RedisEventStore:
                     "caller": caller,
                     "request": orjson.dumps(request_id),
                 }
+                if trace:
+                    mapping["trace"] = trace
                 pipe.hset(meta, mapping=mapping)  # type: ignore[arg-type]
                 pipe.expire(meta, self.ttl_seconds)
                 await pipe.execute()
+
+    async def trace_of(self, stream_id: str) -> str:
+        async with translated():
+            trace = await self.client.hget(self.keys.meta(stream_id), "trace")
+        return trace.decode() if isinstance(trace, bytes) else ""
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]

@@ -54,9 +54,13 @@ class Event:
 
 
 class EventStore(Protocol):
-    async def open(self, stream_id: str, request_id: str | int, caller: str) -> None:
+    async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
         """Start a stream for the request ``request_id``, run by this worker, belonging to ``caller``
-        (a :attr:`~app.protocol.principal.Principal.key`)."""
+        (a :attr:`~app.protocol.principal.Principal.key`); ``trace`` is the ``traceparent`` of the
+        call's span, kept so a resume can link to it (empty without telemetry)."""
+
+    async def trace_of(self, stream_id: str) -> str:
+        """The ``trace`` a stream was opened with; empty when unknown."""
 
     async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
         """Store one event and return its id. A final event closes the stream; later ones are refused."""

@@ -9,7 +9,8 @@ dropped, so a tool never has to ask. Questions to the client go through a :class
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol
 
 from app.protocol.channel import ClientChannel, NoAnswer
 from app.protocol.errors import ToolError
@@ -20,6 +21,25 @@ from app.protocol.versions import Era
 JSONObject = dict[str, Any]
 Emit = Callable[[JSONObject], Awaitable[None]]
 """Sends one JSON-RPC message (a notification, a server-to-client request) to the client of this request."""
+
+
+class Trace(Protocol):
+    """The request's span, as the protocol layer sees it (:mod:`app.telemetry` records it)."""
+
+    sampled: bool
+
+    def add_event(self, name: str, attributes: dict[str, Any]) -> None: ...
+
+    def child(self, name: str, attributes: dict[str, Any]) -> Trace: ...
+
+    def activate(self) -> AbstractContextManager[None]:
+        """Make this span the OpenTelemetry API's current one, so the author's own spans nest under it."""
+        ...
+
+    def fail(self, error_type: str, message: str) -> None: ...
+
+    def end(self) -> None: ...
+
 
 LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
 LOG_LEVELS: dict[str, int] = {
@@ -44,6 +64,7 @@ class Context:
         "progress_token",
         "protocol_version",
         "request_id",
+        "span",
         "timed_out",
     )
 
@@ -72,11 +93,13 @@ class Context:
         """Declared per request in 2026-07-28; unknown (empty) for stateless handshake-era requests."""
         self.progress_token = progress_token
         self.principal = principal
+        """Who is calling: the verified token's subject, client and scopes (``ANONYMOUS`` without auth)."""
         self.deadline: float | None = None
         """While the author's function runs: when its time limit passes (``time.monotonic()``)."""
         self.timed_out = False
         """Set by whoever cancels the call because its deadline passed."""
-        """Who is calling: the verified token's subject, client and scopes (``ANONYMOUS`` without auth)."""
+        self.span: Trace | None = None
+        """The request's span while telemetry is on; progress and log notifications become its events."""
         self._log_threshold = LOG_LEVELS[log_level] if log_level is not None else None
         self._emit = emit
         self._channel = channel
@@ -90,6 +113,8 @@ class Context:
             params["total"] = total
         if message is not None:
             params["message"] = message
+        if self.span is not None:
+            self.span.add_event("notifications/progress", {"mcp.progress": progress})
         await self._emit(notification("notifications/progress", params))
 
     async def log(self, level: LogLevel, data: Any, *, logger: str | None = None) -> None:
@@ -100,6 +125,8 @@ class Context:
         params: dict[str, Any] = {"level": level, "data": data}
         if logger is not None:
             params["logger"] = logger
+        if self.span is not None:
+            self.span.add_event("notifications/message", {"mcp.log.level": level})
         await self._emit(notification("notifications/message", params))
 
     async def notify(self, method: str, params: dict[str, Any]) -> None:

@@ -54,12 +54,42 @@ class Runner:
         kwargs: dict[str, Any],
         time_limit: float | None,
         ctx: Context,
+        *,
+        tool: str | None = None,
     ) -> Any:
         """Call ``fn``; an ``MCPError`` passes through, any other failure becomes ``FunctionFailed``.
 
         The limit is written on the context (``ctx.deadline``); the transport running the request
         checks it a few times a second and cancels a call past it, which costs a call nothing
-        until then (``asyncio.timeout`` would schedule and cancel a timer for every call)."""
+        until then (``asyncio.timeout`` would schedule and cancel a timer for every call). With
+        telemetry on, a sampled request gets a child span for the function (``execute_tool <tool>``
+        for a tool), current while it runs, so the author's own spans nest under it."""
+        span = ctx.span
+        if span is None or not span.sampled:
+            return await self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
+        if tool is None:
+            child = span.child(what, {})
+        else:
+            attributes = {"gen_ai.tool.name": tool, "gen_ai.operation.name": "execute_tool"}
+            child = span.child(f"execute_tool {tool}", attributes)
+        try:
+            with child.activate():
+                return await self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
+        except FunctionFailed as exc:
+            child.fail("tool_error", exc.message)
+            raise
+        finally:
+            child.end()
+
+    async def _run(
+        self,
+        what: str,
+        fn: Callable[..., Any],
+        asynchronous: bool,
+        kwargs: dict[str, Any],
+        time_limit: float | None,
+        ctx: Context,
+    ) -> Any:
         limit = self.time_limit if time_limit is None else time_limit
         if limit is not None:
             ctx.deadline = time.monotonic() + limit

@@ -39,7 +39,7 @@ class Tool:
             return error_result(f"Invalid arguments for tool '{self.name}': {exc}")
         try:
             what = f"tool '{self.name}'"
-            value = await runner.run(what, self.fn, self.asynchronous, kwargs, self.time_limit, ctx)
+            value = await runner.run(what, self.fn, self.asynchronous, kwargs, self.time_limit, ctx, tool=self.name)
             return self._result(value)
         except FunctionFailed as exc:
             return error_result(exc.message)

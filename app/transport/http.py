@@ -13,7 +13,7 @@ answer any request.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.types import Receive, Scope, Send
@@ -47,6 +47,9 @@ from app.transport.responses import send_empty, send_error, send_json
 from app.transport.resume import resume
 from app.transport.streams import OpenStreams, StreamSettings
 
+if TYPE_CHECKING:
+    from app.telemetry.setup import Telemetry
+
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
 RESUMABLE_SINCE = "2025-11-25"
@@ -78,6 +81,7 @@ class MCPEndpoint:
         json_response: bool,
         reply_timeout_seconds: float,
         answers_reach_every_worker: bool = True,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -91,6 +95,9 @@ class MCPEndpoint:
         self.reply_timeout_seconds = reply_timeout_seconds
         self.answers_reach_every_worker = answers_reach_every_worker
         """False with the in-memory store and several workers: tools then cannot ask the client."""
+        self.telemetry = telemetry
+        self.observer = telemetry.observer(engine) if telemetry is not None else None
+        """Answers in place of the engine when telemetry is on: a span, a measurement, a log line."""
         self._started = False
         store.subscribe(CANCEL_TOPIC, calls.cancel)
 
@@ -99,14 +106,19 @@ class MCPEndpoint:
         calls it; an endpoint mounted in a host app without it starts on its first request."""
         if not self._started:
             self._started = True
+            if self.telemetry is not None:
+                await self.telemetry.start()
             await self.store.start()
 
     async def aclose(self) -> None:
-        """Stop background work and release the store; running calls are left to the server's shutdown."""
+        """Stop background work and release the store; running calls are left to the server's shutdown.
+        Telemetry goes last, so it sends what the rest recorded."""
         self.streams.stop()
         self.calls.stop()
         self.engine.runner.close()
         await self.store.aclose()
+        if self.telemetry is not None:
+            await self.telemetry.shutdown()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._started:
@@ -127,7 +139,11 @@ class MCPEndpoint:
             if scope["method"] != "GET" or last_event_id is None:
                 raise MethodNotAllowed("Only POST, and GET with Last-Event-ID, are served here")
             caller = scope.get(SCOPE_KEY, ANONYMOUS).key
-            await resume(last_event_id, self.store, self.stream_settings, self.streams, caller, receive, send)
+            resuming = resume(last_event_id, self.store, self.stream_settings, self.streams, caller, receive, send)
+            if self.observer is None:
+                await resuming
+            else:
+                await self.observer.resume(last_event_id, self.store, resuming, scope)
         except MCPError as error:
             await send_error(send, error, Era.LEGACY, None)
 
@@ -159,7 +175,7 @@ class MCPEndpoint:
         except MCPError as error:
             await send_error(send, error, era, request_id)
             return
-        await self._answer(admitted, scope.get(SCOPE_KEY, ANONYMOUS), send, receive, stream_ok)
+        await self._answer(admitted, scope, send, receive, stream_ok)
 
     def _read_head(self, scope: Scope) -> tuple[RoutingHeaders, bool]:
         """The HTTP checks, in one pass over the headers: the routing headers for admission, and
@@ -228,13 +244,12 @@ class MCPEndpoint:
             except StoreError as exc:
                 raise Unavailable("Cannot relay the cancellation now; try again") from exc
 
-    async def _answer(
-        self, admitted: Admitted, principal: Principal, send: Send, receive: Receive, stream_ok: bool
-    ) -> None:
+    async def _answer(self, admitted: Admitted, scope: Scope, send: Send, receive: Receive, stream_ok: bool) -> None:
         """Run an admitted request and reply: JSON, or SSE once the call streams (when the client
         accepts SSE). The call is tracked while it runs, so a cancellation, a departed client or its
         time limit can stop it."""
         era = admitted.era
+        principal: Principal = scope.get(SCOPE_KEY, ANONYMOUS)
         reply = None
         channel: ClientChannel | None = None
         if stream_ok:
@@ -255,7 +270,10 @@ class MCPEndpoint:
         ctx = self.engine.context(admitted, reply.emit if reply is not None else None, channel, principal)
         call = self.calls.start(ctx, receive, reply)
         try:
-            response, error = await self.engine.answer(admitted.params, ctx)
+            if self.observer is None:
+                response, error = await self.engine.answer(admitted.params, ctx)
+            else:
+                response, error = await self.observer.http(admitted.params, ctx, scope)
         except asyncio.CancelledError:
             stopped = call.stopped()
             if stopped is None:  # the server is stopping us

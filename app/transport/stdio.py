@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -20,12 +20,17 @@ from app.protocol.messages import Kind, error_response, request_id_of
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era
 from app.transport.calls import RunningCalls, cancel_key, cancelled_request
 
+if TYPE_CHECKING:
+    from app.telemetry.observer import Observer
+    from app.telemetry.setup import Telemetry
+
 
 class StdioSession:
     """One client on a pair of streams."""
 
-    def __init__(self, engine: Engine, output: BinaryIO) -> None:
+    def __init__(self, engine: Engine, output: BinaryIO, observer: Observer | None = None) -> None:
         self.engine = engine
+        self.observer = observer
         self.output = output
         self.legacy_version = DEFAULT_LEGACY_VERSION
         self.tasks: set[asyncio.Task[None]] = set()
@@ -61,7 +66,10 @@ class StdioSession:
         ctx = self.engine.context(admitted, self.write)
         call = self.calls.start(ctx, None)
         try:
-            response, _ = await self.engine.answer(admitted.params, ctx)
+            if self.observer is None:
+                response, _ = await self.engine.answer(admitted.params, ctx)
+            else:
+                response, _ = await self.observer.stdio(admitted.params, ctx)
         except asyncio.CancelledError:
             if call.stopped() is None:
                 raise
@@ -73,12 +81,14 @@ class StdioSession:
         await self.write(response)
 
 
-async def serve_stdio(engine: Engine, line_limit: int) -> None:
+async def serve_stdio(engine: Engine, line_limit: int, telemetry: Telemetry | None = None) -> None:
     """Serve until stdin closes; ``line_limit`` bounds one message, like the HTTP body limit.
 
     Lines are read in a thread: it works for pipes, files and terminals alike.
     """
-    session = StdioSession(engine, sys.stdout.buffer)
+    if telemetry is not None:
+        await telemetry.start()
+    session = StdioSession(engine, sys.stdout.buffer, telemetry.observer(engine) if telemetry is not None else None)
     while line := await asyncio.to_thread(sys.stdin.buffer.readline, line_limit + 1):
         if len(line) > line_limit:
             await session.write(error_response(None, InvalidRequest("Message too large"), Era.LEGACY))
@@ -88,3 +98,5 @@ async def serve_stdio(engine: Engine, line_limit: int) -> None:
     if session.tasks:
         await asyncio.gather(*session.tasks, return_exceptions=True)
     session.calls.stop()
+    if telemetry is not None:
+        await telemetry.shutdown()

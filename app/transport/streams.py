@@ -26,6 +26,8 @@ class StreamSettings:
 class Stream(Protocol):
     last_sent: float
     """When the stream last sent anything (``time.monotonic()``)."""
+    streaming: bool
+    """Committed to SSE (until then the reply may still be one JSON body)."""
 
     def send_keepalive(self) -> None:
         """Send a keep-alive comment soon, without blocking the scanner."""
@@ -55,6 +57,10 @@ class OpenStreams:
         if self._scanner is None:
             self._scanner = asyncio.get_running_loop().create_task(self._scan())
         return time.monotonic()
+
+    def streaming(self) -> int:
+        """How many replies are SSE streams right now (read by telemetry, not on the request path)."""
+        return sum(1 for stream in list(self.live) if stream.streaming)
 
     def forget(self, stream: Stream) -> None:
         self.live.discard(stream)

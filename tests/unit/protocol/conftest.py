@@ -19,6 +19,7 @@ class FakeContext:
         self.request_id = request_id
         self.deadline: float | None = None
         self.timed_out = False
+        self.span = None
 
 
 @pytest.fixture

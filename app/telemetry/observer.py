@@ -1,0 +1,289 @@
+"""What telemetry does around each MCP request: one SERVER span, one duration measurement, one log line.
+
+The endpoint and stdio call :meth:`Observer.answer` instead of ``Engine.answer`` when telemetry is on,
+and nothing of this module runs when it is off. Names follow the OpenTelemetry MCP conventions: the
+span is ``{mcp.method.name} {target}`` (``tools/call echo``, ``prompts/get review``), its parent comes
+from ``params._meta.traceparent`` (2026-07-28 carries it there) or else the HTTP ``traceparent``
+header, and ``error.type`` is the JSON-RPC code as a string or ``tool_error`` for an ``isError``
+result. Client mistakes (bad params, unknown method or tool) set ``error.type`` but not the span's
+ERROR status: they are not the server's failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import Scope
+
+from app.events.ids import parse_event_id
+from app.events.store import EventStore, StoreError
+from app.protocol.context import Context
+from app.protocol.dispatch import Answer, Engine
+from app.protocol.errors import MCPError
+from app.protocol.versions import Era
+from app.telemetry.export import BatchSpans
+from app.telemetry.metrics import DURATION_BUCKETS, Counter, Gauge, Histogram, Registry
+from app.telemetry.spans import CURRENT_SPAN, SERVER, Sampler, Span, parse_traceparent, start_span
+
+CLIENT_MISTAKES = frozenset({"-32700", "-32600", "-32601", "-32602", "-32002"})
+ANSWERED = "mcp.answered"
+"""Set in the ASGI scope once a request reaches a handler (the refusals layer then leaves it alone)."""
+OTHER = "_OTHER"
+"""Stands for a method or tool name the server does not know: names from clients are unbounded."""
+request_log = logging.getLogger("app.requests")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a request came from, as the transport saw it."""
+
+    transport: str
+    """``tcp`` (HTTP) or ``pipe`` (stdio)."""
+    client_address: str | None = None
+    client_port: int | None = None
+    traceparent: str | None = None
+    tracestate: str | None = None
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Origin:
+        traceparent = tracestate = None
+        for name, value in scope["headers"]:
+            if name == b"traceparent":
+                traceparent = value.decode("latin-1")
+            elif name == b"tracestate":
+                tracestate = value.decode("latin-1")
+        host, port = scope.get("client") or (None, None)
+        return cls("tcp", host, port, traceparent, tracestate)
+
+
+PIPE = Origin("pipe")
+
+
+class ServerMetrics:
+    """The instruments an operator of this server watches; the dashboard and alerts use exactly these."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.duration: Histogram = registry.add(
+            Histogram(
+                "mcp.server.operation.duration",
+                "s",
+                "Duration of MCP requests as the server handled them",
+                ("mcp.method.name", "gen_ai.tool.name", "error.type", "mcp.protocol.version", "network.transport"),
+                DURATION_BUCKETS,
+            )
+        )
+        self.refused: Counter = registry.add(
+            Counter(
+                "mcp.server.requests.refused",
+                "{request}",
+                "Requests refused before reaching a handler, by reason",
+                ("error.type", "http.response.status_code"),
+            )
+        )
+        self.resumes: Counter = registry.add(
+            Counter("mcp.server.streams.resumes", "{resume}", "Resumptions of SSE streams", ("error.type",))
+        )
+        self.store_operations: Counter = registry.add(
+            Counter(
+                "mcp.server.event_store.operations",
+                "{operation}",
+                "EventStore operations, with error.type when one failed",
+                ("mcp.event_store.operation", "mcp.event_store.backend", "error.type"),
+            )
+        )
+        self.client_requests: Counter = registry.add(
+            Counter(
+                "mcp.server.client_requests",
+                "{request}",
+                "Requests from tools to the client (sampling, elicitation) and how their waits ended",
+                ("error.type",),
+            )
+        )
+        self.waiting = 0
+        self.spans_dropped = 0
+
+    def gauges(self, registry: Registry, open_streams: Any, running_calls: Any, spans: BatchSpans | None) -> None:
+        """Values read when collected: nothing on the request path."""
+        registry.add(Gauge("mcp.server.streams.open", "{stream}", "Open SSE streams", open_streams.streaming))
+        registry.add(Gauge("mcp.server.calls.active", "{call}", "Requests being answered", lambda: len(running_calls)))
+        registry.add(
+            Gauge(
+                "mcp.server.client_requests.waiting",
+                "{request}",
+                "Tool calls waiting for the client's answer",
+                lambda: self.waiting,
+            )
+        )
+        if spans is not None:
+            dropped = Gauge(
+                "mcp.server.telemetry.spans_dropped", "{span}", "Spans a full queue dropped", lambda: spans.dropped
+            )
+            registry.add(dropped)
+
+
+class Observer:
+    def __init__(
+        self,
+        engine: Engine,
+        metrics: ServerMetrics,
+        sampler: Sampler,
+        spans: BatchSpans | None,
+        *,
+        log_requests: bool,
+    ) -> None:
+        self.engine = engine
+        self.metrics = metrics
+        self.sampler = sampler
+        self.spans = spans
+        """The export queue; ``None`` when traces are off (spans still give logs their ids)."""
+        self.log_requests = log_requests
+        self._known_methods = {era: set(handlers) for era, handlers in engine.handlers.items()}
+
+    async def http(self, params: dict[str, Any], ctx: Context, scope: Scope) -> Answer:
+        scope[ANSWERED] = True
+        return await self.answer(params, ctx, Origin.from_scope(scope))
+
+    async def stdio(self, params: dict[str, Any], ctx: Context) -> Answer:
+        return await self.answer(params, ctx, PIPE)
+
+    async def resume(self, last_event_id: bytes, store: EventStore, resuming: Awaitable[None], scope: Scope) -> None:
+        """A ``GET`` that resumes a stream: its own SERVER span, linked to the span of the call it resumes."""
+        origin = Origin.from_scope(scope)
+        parent = parse_traceparent(origin.traceparent, origin.tracestate) if origin.traceparent else None
+        attributes: dict[str, Any] = {"network.transport": "tcp", "http.request.method": "GET"}
+        if origin.client_address is not None:
+            attributes["client.address"] = origin.client_address
+        span = start_span("GET resume", SERVER, parent, self.sampler, attributes)
+        span.sink = self.spans
+        parsed = parse_event_id(last_event_id.decode("latin-1"))
+        try:
+            if span.sampled and parsed is not None:
+                with contextlib.suppress(StoreError):  # a missing link must not stop the resume
+                    call = parse_traceparent(await store.trace_of(parsed[0]))
+                    if call is not None:
+                        span.add_link(call.trace_id, call.span_id, {"mcp.link": "resumed_call"})
+            await resuming
+        except MCPError as error:
+            span.fail(str(error.code_for(Era.LEGACY)), error.message)
+            raise
+        finally:
+            span.end()
+
+    async def answer(self, params: dict[str, Any], ctx: Context, origin: Origin) -> Answer:
+        method = ctx.method
+        target = _target(method, params)
+        span = self._start(method, target, params, ctx, origin)
+        token = CURRENT_SPAN.set(span)
+        ctx.span = span
+        try:
+            response, error = await self.engine.answer(params, ctx)
+        except asyncio.CancelledError:
+            self._finish(span, ctx, target, "cancelled", "cancelled", origin.transport)
+            raise
+        finally:
+            CURRENT_SPAN.reset(token)
+        if error is not None:
+            code = str(error.code_for(ctx.era))
+            self._finish(span, ctx, target, code, None if code in CLIENT_MISTAKES else error.message, origin.transport)
+        elif method == "tools/call" and response["result"].get("isError") is True:
+            self._finish(span, ctx, target, "tool_error", "tool_error", origin.transport)
+        else:
+            self._finish(span, ctx, target, None, None, origin.transport)
+        return response, error
+
+    def _start(self, method: str, target: str | None, params: dict[str, Any], ctx: Context, origin: Origin) -> Span:
+        attributes: dict[str, Any] = {
+            "mcp.method.name": method,
+            "mcp.protocol.version": ctx.protocol_version,
+            "jsonrpc.request.id": str(ctx.request_id),
+            "network.transport": origin.transport,
+        }
+        name = method
+        if target is not None:
+            name = f"{method} {target}"
+            if method == "tools/call":
+                attributes["gen_ai.tool.name"] = target
+                attributes["gen_ai.operation.name"] = "execute_tool"
+            else:
+                attributes["gen_ai.prompt.name"] = target
+        if method == "resources/read" and isinstance(uri := params.get("uri"), str):
+            attributes["mcp.resource.uri"] = uri[: self.engine.max_uri_length]
+        if origin.client_address is not None:
+            attributes["client.address"] = origin.client_address
+            attributes["client.port"] = origin.client_port
+        meta = ctx.meta
+        parent = parse_traceparent(meta.get("traceparent"), meta.get("tracestate")) if meta else None
+        header = parse_traceparent(origin.traceparent, origin.tracestate) if origin.traceparent else None
+        span = start_span(name, SERVER, parent or header, self.sampler, attributes)
+        if parent is not None and header is not None and header.span_id != parent.span_id:
+            span.add_link(header.trace_id, header.span_id, {"mcp.link": "http"})
+        span.sink = self.spans
+        return span
+
+    def _finish(
+        self,
+        span: Span,
+        ctx: Context,
+        target: str | None,
+        error_type: str | None,
+        status: str | None,
+        transport: str,
+    ) -> None:
+        span.end_ns = end = time.time_ns()
+        if error_type is not None:
+            span.attributes["error.type"] = error_type
+            if status is not None:
+                span.status_message = status
+        span.end()
+        method = ctx.method if ctx.method in self._known_methods[ctx.era] else OTHER
+        tool = None
+        if target is not None and method == "tools/call":
+            tool = target if target in self.engine.server.tools else OTHER
+        seconds = (end - span.start_ns) / 1e9
+        self.metrics.duration.record(seconds, (method, tool, error_type, ctx.protocol_version, transport))
+        if self.log_requests:
+            log_request(span, method, target, error_type, seconds, ctx)
+
+
+def _target(method: str, params: dict[str, Any]) -> str | None:
+    """The tool or prompt a request names, when it names one sensibly."""
+    if method == "tools/call" or method == "prompts/get":
+        name = params.get("name")
+        if isinstance(name, str) and len(name) <= 256:
+            return name
+    return None
+
+
+def log_request(
+    span: Span, method: str, target: str | None, error_type: str | None, seconds: float, ctx: Context
+) -> None:
+    """The request's one log line: what, for whom (never arguments, tokens or results), how it ended."""
+    outcome = "ok" if error_type is None else ("tool_error" if error_type == "tool_error" else "error")
+    request_log.info(
+        "%s%s %s in %.1f ms",
+        method,
+        f" {target}" if target else "",
+        outcome if error_type is None or outcome == "tool_error" else f"error {error_type}",
+        seconds * 1000,
+        extra={
+            "mcp": {
+                "trace_id": f"{span.trace_id:032x}",
+                "span_id": f"{span.span_id:016x}",
+                "mcp.method.name": method,
+                "gen_ai.tool.name": target if method == "tools/call" else None,
+                "gen_ai.prompt.name": target if method == "prompts/get" else None,
+                "outcome": outcome,
+                "error.type": error_type,
+                "duration_ms": round(seconds * 1000, 3),
+                "mcp.protocol.version": ctx.protocol_version,
+                "era": "2026-07-28" if ctx.era is Era.MODERN else "handshake",
+                "principal": ctx.principal.key,
+            }
+        },
+    )
