@@ -24,6 +24,7 @@ from app.layers import Layer, cors_layer, wrap
 from app.lifecycle import lifespan
 from app.protocol import MCPServer
 from app.protocol.dispatch import Engine
+from app.protocol.errors import Refused
 from app.protocol.invoke import Runner
 from app.security import AllowList
 from app.settings import Settings, load_settings
@@ -99,7 +100,9 @@ def create_telemetry(server: MCPServer, settings: Settings) -> Telemetry | None:
         return None
     from app.telemetry.setup import telemetry_for
 
-    return telemetry_for(os.environ, service_name=server.name, log_requests=settings.log_requests)
+    return telemetry_for(
+        os.environ, service_name=server.name, log_requests=settings.log_requests, log_format=settings.log_format
+    )
 
 
 def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | None = None) -> MCPEndpoint:
@@ -131,26 +134,18 @@ def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | N
     )
 
 
-def default_layers(settings: Settings) -> list[Layer]:
+def default_layers(settings: Settings, on_refused: Refused | None = None) -> list[Layer]:
     """The layers every MCP request passes, outermost first, each only when its settings turn it on,
-    so a feature that is off costs nothing: CORS (a preflight carries no token), then authentication."""
+    so a feature that is off costs nothing: CORS (a preflight carries no token), then authentication
+    (which tells ``on_refused`` of each refusal)."""
     layers = []
     if settings.cors_allowed_origins:
         layers.append(cors_layer(settings.cors_allowed_origins))
     if settings.auth in ("bearer", "jwt"):
         from app.auth.config import auth_layer  # PyJWT and cryptography only where they are used
 
-        layers.append(auth_layer(settings))
+        layers.append(auth_layer(settings, on_refused))
     return layers
-
-
-def telemetry_layers(endpoint: MCPEndpoint) -> list[Layer]:
-    """Outermost, when telemetry is on: counting every refusal, the auth layer's included."""
-    if endpoint.telemetry is None:
-        return []
-    from app.telemetry.layer import refusals_layer
-
-    return [refusals_layer(endpoint.telemetry.metrics)]
 
 
 class MCPApplication(Starlette):
@@ -185,7 +180,8 @@ def create_app(
         Route("/readyz", health.readyz, methods=["GET"]),
     ]
     routes += metadata_routes(settings, server.scopes())
-    mcp = wrap(endpoint, [*telemetry_layers(endpoint), *default_layers(settings), *layers])
+    on_refused = endpoint.observer.refused if endpoint.observer is not None else None
+    mcp = wrap(endpoint, [*default_layers(settings, on_refused), *layers])
     app = MCPApplication(mcp, settings.streamable_http_path, routes=routes)
     app.router.lifespan_context = lifespan(settings, endpoint)
     return app

@@ -12,6 +12,7 @@ from app.auth.metadata import resource_metadata_url
 from app.auth.static_tokens import StaticTokens
 from app.auth.verifier import Verifier
 from app.layers import Layer
+from app.protocol.errors import Refused
 from app.settings import Settings
 
 
@@ -33,7 +34,7 @@ def verifier(settings: Settings) -> Verifier | None:
     return None
 
 
-def auth_layer(settings: Settings) -> Layer:
+def auth_layer(settings: Settings, on_refused: Refused | None = None) -> Layer:
     """The layer that resolves every caller."""
     found = verifier(settings)
     if found is None:
@@ -41,6 +42,6 @@ def auth_layer(settings: Settings) -> Layer:
     metadata, required = resource_metadata_url(settings), frozenset(settings.auth_required_scopes)
 
     def layer(app: ASGIApp) -> ASGIApp:
-        return AuthLayer(app, found, metadata_url=metadata, required_scopes=required)
+        return AuthLayer(app, found, metadata_url=metadata, required_scopes=required, on_refused=on_refused)
 
     return layer

@@ -13,7 +13,7 @@ import logging
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.verifier import InvalidToken, Verifier
-from app.protocol.errors import Forbidden, Unauthorized
+from app.protocol.errors import Forbidden, MCPError, Refused, Unauthorized
 from app.protocol.principal import SCOPE_KEY, bearer_challenge
 from app.protocol.versions import Era
 from app.transport.responses import send_error
@@ -23,9 +23,17 @@ logger = logging.getLogger("app.auth")
 
 class AuthLayer:
     def __init__(
-        self, app: ASGIApp, verifier: Verifier, *, metadata_url: str | None, required_scopes: frozenset[str]
+        self,
+        app: ASGIApp,
+        verifier: Verifier,
+        *,
+        metadata_url: str | None,
+        required_scopes: frozenset[str],
+        on_refused: Refused | None = None,
     ) -> None:
         self.app = app
+        self.on_refused = on_refused
+        """Told of every refusal (telemetry counts them)."""
         self.verifier = verifier
         self.metadata_url = metadata_url
         self.required_scopes = required_scopes
@@ -38,7 +46,7 @@ class AuthLayer:
             if name == b"authorization":
                 authorization = value
         if authorization is None:
-            await send_error(send, Unauthorized("Authentication required", self._missing), Era.LEGACY, None)
+            await self._refuse(send, Unauthorized("Authentication required", self._missing))
             return
         scheme, _, token = authorization.partition(b" ")
         try:
@@ -47,11 +55,16 @@ class AuthLayer:
             principal = await self.verifier.verify(token.strip().decode("latin-1"))
         except InvalidToken as exc:
             logger.info("refused a token: %s", exc)
-            await send_error(send, Unauthorized("Invalid or expired token", self._invalid), Era.LEGACY, None)
+            await self._refuse(send, Unauthorized("Invalid or expired token", self._invalid))
             return
         if not self.required_scopes <= principal.scopes:
             challenge = bearer_challenge(self.metadata_url, error="insufficient_scope", scopes=self.required_scopes)
-            await send_error(send, Forbidden("Insufficient scope", challenge), Era.LEGACY, None)
+            await self._refuse(send, Forbidden("Insufficient scope", challenge))
             return
         scope[SCOPE_KEY] = principal
         await self.app(scope, receive, send)
+
+    async def _refuse(self, send: Send, error: MCPError) -> None:
+        if self.on_refused is not None:
+            self.on_refused(error, Era.LEGACY)
+        await send_error(send, error, Era.LEGACY, None)

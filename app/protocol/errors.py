@@ -38,6 +38,7 @@ turns one into a JSON-RPC error object and :meth:`MCPError.status` gives its HTT
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.protocol.versions import Era
@@ -205,3 +206,7 @@ class ToolError(Exception):
     Its message is sent as the text of an ``isError: true`` result, whatever the server's
     ``mask_error_details`` setting says about other exceptions.
     """
+
+
+Refused = Callable[[MCPError, Era], None]
+"""Told of each request refused with ``MCPError`` before a handler ran (telemetry counts them)."""

@@ -15,11 +15,11 @@ import functools
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from app.protocol.context import Context
+from app.protocol.context import Context, Trace
 from app.protocol.errors import MCPError, ToolError
 
 logger = logging.getLogger("app.tools")
@@ -46,7 +46,7 @@ class Runner:
         self.mask_errors = mask_errors
         self._pool: ThreadPoolExecutor | None = None
 
-    async def run(
+    def run(
         self,
         what: str,
         fn: Callable[..., Any],
@@ -56,7 +56,7 @@ class Runner:
         ctx: Context,
         *,
         tool: str | None = None,
-    ) -> Any:
+    ) -> Awaitable[Any]:
         """Call ``fn``; an ``MCPError`` passes through, any other failure becomes ``FunctionFailed``.
 
         The limit is written on the context (``ctx.deadline``); the transport running the request
@@ -65,8 +65,21 @@ class Runner:
         telemetry on, a sampled request gets a child span for the function (``execute_tool <tool>``
         for a tool), current while it runs, so the author's own spans nest under it."""
         span = ctx.span
-        if span is None or not span.sampled:
-            return await self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
+        if span is not None and span.sampled:
+            return self._traced(span, what, fn, asynchronous, kwargs, time_limit, ctx, tool)
+        return self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
+
+    async def _traced(
+        self,
+        span: Trace,
+        what: str,
+        fn: Callable[..., Any],
+        asynchronous: bool,
+        kwargs: dict[str, Any],
+        time_limit: float | None,
+        ctx: Context,
+        tool: str | None,
+    ) -> Any:
         if tool is None:
             child = span.child(what, {})
         else:

@@ -1,7 +1,9 @@
 """Telemetry's configuration, read from the standard ``OTEL_*`` variables and nothing else.
 
 A signal is exported when its ``OTEL_<SIGNAL>_EXPORTER`` names an exporter, or, left unset, when an
-OTLP endpoint is set (``OTEL_EXPORTER_OTLP_ENDPOINT`` or the signal's own). So with nothing set,
+OTLP endpoint is set (``OTEL_EXPORTER_OTLP_ENDPOINT`` or the signal's own): traces and metrics, not
+logs, which go to a collector only when ``OTEL_LOGS_EXPORTER`` asks (a log record through the SDK
+costs about 100 us, more than the request it describes). So with nothing set,
 nothing is exported and no telemetry code runs (the SDK would default to ``otlp`` and retry a
 collector on localhost forever). Values the server cannot honour stop it at start with one line
 naming the variable.
@@ -100,6 +102,8 @@ def _exporters(signal: str, get: Getter) -> frozenset[str]:
     variable = f"OTEL_{signal.upper()}_EXPORTER"
     value = get(variable)
     if not value:
+        if signal == "logs":  # every log line through the SDK costs ~100 us: only when asked
+            return frozenset()
         endpoint = get("OTEL_EXPORTER_OTLP_ENDPOINT") or get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT")
         return frozenset({"otlp"}) if endpoint else frozenset()
     names = frozenset(name.strip().lower() for name in value.split(",") if name.strip()) - {"none"}

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Scope
@@ -28,27 +26,34 @@ from app.protocol.dispatch import Answer, Engine
 from app.protocol.errors import MCPError
 from app.protocol.versions import Era
 from app.telemetry.export import BatchSpans
+from app.telemetry.logs import RequestLines
 from app.telemetry.metrics import DURATION_BUCKETS, Counter, Gauge, Histogram, Registry
-from app.telemetry.spans import CURRENT_SPAN, SERVER, Sampler, Span, parse_traceparent, start_span
+from app.telemetry.spans import CURRENT_SPAN, SERVER, Parent, Sampler, Span, parse_traceparent, start_span
 
 CLIENT_MISTAKES = frozenset({"-32700", "-32600", "-32601", "-32602", "-32002"})
-ANSWERED = "mcp.answered"
-"""Set in the ASGI scope once a request reaches a handler (the refusals layer then leaves it alone)."""
 OTHER = "_OTHER"
 """Stands for a method or tool name the server does not know: names from clients are unbounded."""
-request_log = logging.getLogger("app.requests")
 
 
-@dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a request came from, as the transport saw it."""
+    """Where a request came from, as the transport saw it (a plain class: built per request)."""
 
-    transport: str
-    """``tcp`` (HTTP) or ``pipe`` (stdio)."""
-    client_address: str | None = None
-    client_port: int | None = None
-    traceparent: str | None = None
-    tracestate: str | None = None
+    __slots__ = ("client_address", "client_port", "traceparent", "tracestate", "transport")
+
+    def __init__(
+        self,
+        transport: str,
+        client_address: str | None = None,
+        client_port: int | None = None,
+        traceparent: str | None = None,
+        tracestate: str | None = None,
+    ) -> None:
+        self.transport = transport
+        """``tcp`` (HTTP) or ``pipe`` (stdio)."""
+        self.client_address = client_address
+        self.client_port = client_port
+        self.traceparent = traceparent
+        self.tracestate = tracestate
 
     @classmethod
     def from_scope(cls, scope: Scope) -> Origin:
@@ -60,6 +65,10 @@ class Origin:
                 tracestate = value.decode("latin-1")
         host, port = scope.get("client") or (None, None)
         return cls("tcp", host, port, traceparent, tracestate)
+
+    def parent(self) -> Parent | None:
+        """The span the HTTP ``traceparent`` header names, if any."""
+        return parse_traceparent(self.traceparent, self.tracestate) if self.traceparent else None
 
 
 PIPE = Origin("pipe")
@@ -134,32 +143,35 @@ class Observer:
         metrics: ServerMetrics,
         sampler: Sampler,
         spans: BatchSpans | None,
-        *,
-        log_requests: bool,
+        lines: RequestLines | None,
     ) -> None:
         self.engine = engine
         self.metrics = metrics
         self.sampler = sampler
         self.spans = spans
         """The export queue; ``None`` when traces are off (spans still give logs their ids)."""
-        self.log_requests = log_requests
-        self._known_methods = {era: set(handlers) for era, handlers in engine.handlers.items()}
+        self.lines = lines
+        """Where request lines go; ``None`` when requests are not logged."""
+        self._known_methods = frozenset(name for handlers in engine.handlers.values() for name in handlers)
+        """Methods of either era: a metric's method label comes from this bounded set, or is ``_OTHER``."""
 
-    async def http(self, params: dict[str, Any], ctx: Context, scope: Scope) -> Answer:
-        scope[ANSWERED] = True
-        return await self.answer(params, ctx, Origin.from_scope(scope))
+    def http(self, params: dict[str, Any], ctx: Context, scope: Scope) -> Awaitable[Answer]:
+        return self.answer(params, ctx, Origin.from_scope(scope))
 
-    async def stdio(self, params: dict[str, Any], ctx: Context) -> Answer:
-        return await self.answer(params, ctx, PIPE)
+    def stdio(self, params: dict[str, Any], ctx: Context) -> Awaitable[Answer]:
+        return self.answer(params, ctx, PIPE)
+
+    def refused(self, error: MCPError, era: Era) -> None:
+        """Count a request refused before any handler ran (bad headers or body, a token, an origin)."""
+        self.metrics.refused.add((str(error.code_for(era)), error.status(era)))
 
     async def resume(self, last_event_id: bytes, store: EventStore, resuming: Awaitable[None], scope: Scope) -> None:
         """A ``GET`` that resumes a stream: its own SERVER span, linked to the span of the call it resumes."""
         origin = Origin.from_scope(scope)
-        parent = parse_traceparent(origin.traceparent, origin.tracestate) if origin.traceparent else None
         attributes: dict[str, Any] = {"network.transport": "tcp", "http.request.method": "GET"}
         if origin.client_address is not None:
             attributes["client.address"] = origin.client_address
-        span = start_span("GET resume", SERVER, parent, self.sampler, attributes)
+        span = start_span("GET resume", SERVER, origin.parent(), self.sampler, attributes)
         span.sink = self.spans
         parsed = parse_event_id(last_event_id.decode("latin-1"))
         try:
@@ -176,6 +188,7 @@ class Observer:
             span.end()
 
     async def answer(self, params: dict[str, Any], ctx: Context, origin: Origin) -> Answer:
+        """``Engine.answer`` inside a span, measured and logged."""
         method = ctx.method
         target = _target(method, params)
         span = self._start(method, target, params, ctx, origin)
@@ -191,36 +204,38 @@ class Observer:
         if error is not None:
             code = str(error.code_for(ctx.era))
             self._finish(span, ctx, target, code, None if code in CLIENT_MISTAKES else error.message, origin.transport)
-        elif method == "tools/call" and response["result"].get("isError") is True:
+        elif target is not None and method == "tools/call" and response["result"].get("isError") is True:
             self._finish(span, ctx, target, "tool_error", "tool_error", origin.transport)
         else:
             self._finish(span, ctx, target, None, None, origin.transport)
         return response, error
 
     def _start(self, method: str, target: str | None, params: dict[str, Any], ctx: Context, origin: Origin) -> Span:
-        attributes: dict[str, Any] = {
-            "mcp.method.name": method,
-            "mcp.protocol.version": ctx.protocol_version,
-            "jsonrpc.request.id": str(ctx.request_id),
-            "network.transport": origin.transport,
-        }
-        name = method
+        """The span, sampled or not; only a sampled one gets its name and attributes (a dropped span
+        costs its ids and times, which the log line and the metric still use)."""
+        meta = ctx.meta
+        parent = parse_traceparent(meta["traceparent"], meta.get("tracestate")) if "traceparent" in meta else None
+        header = origin.parent()
+        span = start_span(method, SERVER, parent or header, self.sampler, {})
+        if not span.sampled:
+            return span
+        attributes = span.attributes
+        attributes["mcp.method.name"] = method
+        attributes["mcp.protocol.version"] = ctx.protocol_version
+        attributes["jsonrpc.request.id"] = str(ctx.request_id)
+        attributes["network.transport"] = origin.transport
         if target is not None:
-            name = f"{method} {target}"
+            span.name = f"{method} {target}"
             if method == "tools/call":
                 attributes["gen_ai.tool.name"] = target
                 attributes["gen_ai.operation.name"] = "execute_tool"
             else:
                 attributes["gen_ai.prompt.name"] = target
-        if method == "resources/read" and isinstance(uri := params.get("uri"), str):
+        elif method == "resources/read" and isinstance(uri := params.get("uri"), str):
             attributes["mcp.resource.uri"] = uri[: self.engine.max_uri_length]
         if origin.client_address is not None:
             attributes["client.address"] = origin.client_address
             attributes["client.port"] = origin.client_port
-        meta = ctx.meta
-        parent = parse_traceparent(meta.get("traceparent"), meta.get("tracestate")) if meta else None
-        header = parse_traceparent(origin.traceparent, origin.tracestate) if origin.traceparent else None
-        span = start_span(name, SERVER, parent or header, self.sampler, attributes)
         if parent is not None and header is not None and header.span_id != parent.span_id:
             span.add_link(header.trace_id, header.span_id, {"mcp.link": "http"})
         span.sink = self.spans
@@ -240,15 +255,16 @@ class Observer:
             span.attributes["error.type"] = error_type
             if status is not None:
                 span.status_message = status
-        span.end()
-        method = ctx.method if ctx.method in self._known_methods[ctx.era] else OTHER
+        if span.sampled:
+            span.end()
+        method = ctx.method if ctx.method in self._known_methods else OTHER
         tool = None
         if target is not None and method == "tools/call":
             tool = target if target in self.engine.server.tools else OTHER
         seconds = (end - span.start_ns) / 1e9
         self.metrics.duration.record(seconds, (method, tool, error_type, ctx.protocol_version, transport))
-        if self.log_requests:
-            log_request(span, method, target, error_type, seconds, ctx)
+        if self.lines is not None:
+            log_request(self.lines, span, method, target, error_type, seconds, ctx)
 
 
 def _target(method: str, params: dict[str, Any]) -> str | None:
@@ -261,29 +277,30 @@ def _target(method: str, params: dict[str, Any]) -> str | None:
 
 
 def log_request(
-    span: Span, method: str, target: str | None, error_type: str | None, seconds: float, ctx: Context
+    lines: RequestLines,
+    span: Span,
+    method: str,
+    target: str | None,
+    error_type: str | None,
+    seconds: float,
+    ctx: Context,
 ) -> None:
     """The request's one log line: what, for whom (never arguments, tokens or results), how it ended."""
     outcome = "ok" if error_type is None else ("tool_error" if error_type == "tool_error" else "error")
-    request_log.info(
-        "%s%s %s in %.1f ms",
-        method,
-        f" {target}" if target else "",
-        outcome if error_type is None or outcome == "tool_error" else f"error {error_type}",
-        seconds * 1000,
-        extra={
-            "mcp": {
-                "trace_id": f"{span.trace_id:032x}",
-                "span_id": f"{span.span_id:016x}",
-                "mcp.method.name": method,
-                "gen_ai.tool.name": target if method == "tools/call" else None,
-                "gen_ai.prompt.name": target if method == "prompts/get" else None,
-                "outcome": outcome,
-                "error.type": error_type,
-                "duration_ms": round(seconds * 1000, 3),
-                "mcp.protocol.version": ctx.protocol_version,
-                "era": "2026-07-28" if ctx.era is Era.MODERN else "handshake",
-                "principal": ctx.principal.key,
-            }
+    shown = outcome if error_type is None or outcome == "tool_error" else f"error {error_type}"
+    lines.write(
+        f"{method}{' ' + target if target else ''} {shown} in {seconds * 1000:.1f} ms",
+        {
+            "trace_id": f"{span.trace_id:032x}",
+            "span_id": f"{span.span_id:016x}",
+            "mcp.method.name": method,
+            "gen_ai.tool.name": target if method == "tools/call" else None,
+            "gen_ai.prompt.name": target if method == "prompts/get" else None,
+            "outcome": outcome,
+            "error.type": error_type,
+            "duration_ms": round(seconds * 1000, 3),
+            "mcp.protocol.version": ctx.protocol_version,
+            "era": "2026-07-28" if ctx.era is Era.MODERN else "handshake",
+            "principal": ctx.principal.key,
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +14,7 @@ from app.events.store import EventStore
 from app.protocol.dispatch import Engine
 from app.telemetry.config import TelemetryConfig, read_config
 from app.telemetry.export import BatchSpans, OTLPSpans, SDKSpans, SpanSink
+from app.telemetry.logs import REQUEST_LOGGER, RequestLines, wants_json
 from app.telemetry.metrics import Registry
 from app.telemetry.observer import Observer, ServerMetrics
 from app.telemetry.otlp import OTLPSender, SpanEncoder, encode_resource, encode_scope
@@ -29,10 +31,10 @@ _OFF = Sampler("always_off", parent_based=False)
 class Telemetry:
     """One worker's telemetry."""
 
-    def __init__(self, config: TelemetryConfig, *, service_name: str, log_requests: bool) -> None:
+    def __init__(self, config: TelemetryConfig, *, service_name: str, log_requests: bool, log_format: str) -> None:
         self.config = config
         self.service_name = service_name
-        self.log_requests = log_requests
+        self.lines = RequestLines(sys.stderr.buffer, as_json=wants_json(log_format)) if log_requests else None
         self.registry = Registry()
         self.metrics = ServerMetrics(self.registry)
         self.spans = BatchSpans(_NoSink(), config.batch) if config.traces else None
@@ -45,7 +47,7 @@ class Telemetry:
 
     def observer(self, engine: Engine) -> Observer:
         sampler = self.config.sampler if self.spans is not None else _OFF
-        return Observer(engine, self.metrics, sampler, self.spans, log_requests=self.log_requests)
+        return Observer(engine, self.metrics, sampler, self.spans, self.lines)
 
     def observe_store(self, store: EventStore, backend: str) -> EventStore:
         return ObservedStore(store, self.metrics, backend)
@@ -88,7 +90,8 @@ class Telemetry:
         if self._metrics_thread is not None:
             self._metrics_thread.stop()
         if self._log_provider is not None:
-            logging.getLogger("app").removeHandler(self._log_handler)  # type: ignore[arg-type]
+            for name in ("app", REQUEST_LOGGER):
+                logging.getLogger(name).removeHandler(self._log_handler)  # type: ignore[arg-type]
             self._log_provider.shutdown()
 
     def _resource(self) -> Any:
@@ -153,6 +156,9 @@ class Telemetry:
         self._log_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
         self._log_handler = LoggingHandler(logger_provider=self._log_provider)
         logging.getLogger("app").addHandler(self._log_handler)
+        requests = logging.getLogger(REQUEST_LOGGER)  # request lines reach stderr without it
+        requests.propagate = False
+        requests.addHandler(self._log_handler)
 
 
 class _NoSink:
@@ -198,11 +204,11 @@ class _MetricsThread:
             exporter.shutdown()
 
 
-def telemetry_for(environ: Mapping[str, str], *, service_name: str, log_requests: bool | None) -> Telemetry | None:
-    """The worker's telemetry, or ``None`` when nothing is exported and requests are not logged
-    (``log_requests=None``: log them when anything is exported)."""
+def telemetry_for(
+    environ: Mapping[str, str], *, service_name: str, log_requests: bool, log_format: str = "auto"
+) -> Telemetry | None:
+    """The worker's telemetry, or ``None`` when nothing is exported and requests are not logged."""
     config = read_config(environ)
-    log = config.enabled if log_requests is None else log_requests
-    if not config.enabled and not log:
+    if not config.enabled and not log_requests:
         return None
-    return Telemetry(config, service_name=service_name, log_requests=log)
+    return Telemetry(config, service_name=service_name, log_requests=log_requests, log_format=log_format)

@@ -145,6 +145,8 @@ class MCPEndpoint:
             else:
                 await self.observer.resume(last_event_id, self.store, resuming, scope)
         except MCPError as error:
+            if self.observer is not None:
+                self.observer.refused(error, Era.LEGACY)
             await send_error(send, error, Era.LEGACY, None)
 
     def _check_caller(self, name: bytes, value: bytes) -> None:
@@ -173,6 +175,8 @@ class MCPEndpoint:
                 await send_empty(send, 202)
                 return
         except MCPError as error:
+            if self.observer is not None:
+                self.observer.refused(error, era)
             await send_error(send, error, era, request_id)
             return
         await self._answer(admitted, scope, send, receive, stream_ok)

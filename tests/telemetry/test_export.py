@@ -27,7 +27,9 @@ def receiver() -> Iterator[OTLPReceiver]:
 
 @pytest.fixture(scope="module")
 def server(receiver: OTLPReceiver) -> Iterator[RunningServer]:
-    env = receiver.env(OTEL_SERVICE_NAME="telemetry-test", FASTMCP_SSE_CLOSE_AFTER_SECONDS="0.5")
+    env = receiver.env(
+        OTEL_SERVICE_NAME="telemetry-test", FASTMCP_SSE_CLOSE_AFTER_SECONDS="0.5", FASTMCP_LOG_REQUESTS="true"
+    )
     running = start_server(ServerSpec.of(EXAMPLE_SERVER, **env))
     try:
         yield running
