@@ -105,12 +105,15 @@ def create_telemetry(server: MCPServer, settings: Settings) -> Telemetry | None:
     )
 
 
-def create_endpoint(server: MCPServer, settings: Settings, store: EventStore | None = None) -> MCPEndpoint:
-    """The bare MCP endpoint: an ASGI app to route or mount in another application."""
+def create_endpoint(
+    server: MCPServer, settings: Settings, store: EventStore | None = None, telemetry: Telemetry | None = None
+) -> MCPEndpoint:
+    """The bare MCP endpoint: an ASGI app to route or mount in another application. Telemetry is
+    what ``OTEL_*`` asks for unless ``telemetry`` is given."""
     hosts = settings.http_allowed_hosts
     store = store or create_store(settings)
     streams, calls = OpenStreams(settings.sse_keepalive_seconds), RunningCalls()
-    telemetry = create_telemetry(server, settings)
+    telemetry = telemetry or create_telemetry(server, settings)
     if telemetry is not None:
         store = telemetry.observe_store(store, settings.event_store)
         telemetry.watch(streams, calls)
@@ -167,13 +170,17 @@ class MCPApplication(Starlette):
 
 
 def create_app(
-    settings: Settings | None = None, server: MCPServer | None = None, *, layers: Sequence[Layer] = ()
+    settings: Settings | None = None,
+    server: MCPServer | None = None,
+    *,
+    layers: Sequence[Layer] = (),
+    telemetry: Telemetry | None = None,
 ) -> Starlette:
     """The whole service: the MCP endpoint at ``settings.streamable_http_path`` behind
     :func:`default_layers` then ``layers``, plus the health routes."""
     settings = settings or load_settings()
     server = server or load_server(settings.server)
-    endpoint = create_endpoint(server, settings)
+    endpoint = create_endpoint(server, settings, telemetry=telemetry)
     health = Health(endpoint.streams)
     routes = [
         Route("/healthz", health.healthz, methods=["GET"]),

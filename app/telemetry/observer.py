@@ -115,7 +115,7 @@ class ServerMetrics:
             )
         )
         self.waiting = 0
-        self.spans_dropped = 0
+        """Tool calls waiting for their client's answer right now (the store wrapper counts them)."""
 
     def gauges(self, registry: Registry, open_streams: Any, running_calls: Any, spans: BatchSpans | None) -> None:
         """Values read when collected: nothing on the request path."""
@@ -129,11 +129,8 @@ class ServerMetrics:
                 lambda: self.waiting,
             )
         )
-        if spans is not None:
-            dropped = Gauge(
-                "mcp.server.telemetry.spans_dropped", "{span}", "Spans a full queue dropped", lambda: spans.dropped
-            )
-            registry.add(dropped)
+        dropped = (lambda: spans.dropped) if spans is not None else (lambda: 0)
+        registry.add(Gauge("mcp.server.telemetry.spans_dropped", "{span}", "Spans a full queue dropped", dropped))
 
 
 class Observer:

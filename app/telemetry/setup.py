@@ -31,8 +31,18 @@ _OFF = Sampler("always_off", parent_based=False)
 class Telemetry:
     """One worker's telemetry."""
 
-    def __init__(self, config: TelemetryConfig, *, service_name: str, log_requests: bool, log_format: str) -> None:
+    def __init__(
+        self,
+        config: TelemetryConfig,
+        *,
+        service_name: str,
+        log_requests: bool,
+        log_format: str = "auto",
+        span_exporter: Any = None,
+    ) -> None:
         self.config = config
+        self.span_exporter = span_exporter
+        """An OpenTelemetry SDK ``SpanExporter`` to send spans to instead of the configured one."""
         self.service_name = service_name
         self.lines = RequestLines(sys.stderr.buffer, as_json=wants_json(log_format)) if log_requests else None
         self.registry = Registry()
@@ -108,6 +118,8 @@ class Telemetry:
         return resource.merge(Resource(extra)) if extra else resource
 
     def _span_sink(self, attributes: Mapping[str, Any]) -> SpanSink:
+        if self.span_exporter is not None:
+            return SDKSpans(self.span_exporter, self.resource, SCOPE_NAME, SCOPE_VERSION)
         if "otlp" in self.config.traces:
             encoder = SpanEncoder(encode_resource(attributes), encode_scope(SCOPE_NAME, SCOPE_VERSION))
             return OTLPSpans(encoder, OTLPSender(self.config.destinations["traces"]))
