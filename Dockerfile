@@ -43,7 +43,8 @@ WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY infra/gunicorn.conf.py /app/infra/gunicorn.conf.py
 USER 10001:10001
-EXPOSE 8000
+# 9464: the Prometheus scrape endpoint, when OTEL_METRICS_EXPORTER=prometheus
+EXPOSE 8000 9464
 # Docker and Compose only; Kubernetes ignores HEALTHCHECK and uses the Deployment's probes.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/healthz' % os.environ['FASTMCP_PORT'], timeout=2)"]

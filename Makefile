@@ -52,8 +52,8 @@ system:  ## nginx, redis-server and wrk from Debian, when missing (needs root)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-run: python  ## serve the example tools on http://127.0.0.1:8000/mcp
-	$(BIN)/python -m app
+run: python  ## serve the example tools on http://127.0.0.1:8000/mcp, one log line per request
+	FASTMCP_LOG_REQUESTS=$${FASTMCP_LOG_REQUESTS:-true} $(BIN)/python -m app
 
 serve: python  ## production-style: gunicorn with uvicorn workers (WEB_CONCURRENCY of them)
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py app.main:app
@@ -61,9 +61,10 @@ serve: python  ## production-style: gunicorn with uvicorn workers (WEB_CONCURREN
 test: install  ## the whole suite, against real processes over real sockets
 	$(BIN)/pytest
 
-bench: python system  ## this app vs FastMCP vs a bare Starlette echo, and auth's cost; writes infra/bench/*.md
+bench: python system  ## this app vs FastMCP vs a bare Starlette echo, auth's and telemetry's cost; writes infra/bench/*.md
 	$(BIN)/python -m infra.bench
 	$(BIN)/python -m infra.bench.auth
+	$(BIN)/python -m infra.bench.telemetry
 
 soak: python system  ## memory over 1,000,000 calls per reply kind and store; writes infra/bench/soak.md
 	$(BIN)/python -m infra.bench.soak

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -98,11 +99,20 @@ def create_telemetry(server: MCPServer, settings: Settings) -> Telemetry | None:
     on the request path) when they ask for nothing."""
     if not settings.log_requests and not any(name.startswith("OTEL_") for name in os.environ):
         return None
+    from app.telemetry.config import TelemetryConfigError
     from app.telemetry.setup import telemetry_for
 
-    return telemetry_for(
-        os.environ, service_name=server.name, log_requests=settings.log_requests, log_format=settings.log_format
-    )
+    try:
+        return telemetry_for(
+            os.environ,
+            service_name=server.name,
+            log_requests=settings.log_requests,
+            log_format=settings.log_format,
+            workers=worker_count(settings),
+        )
+    except TelemetryConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise SystemExit(2) from None
 
 
 def create_endpoint(

@@ -3,7 +3,8 @@ human format on a terminal (``make run``).
 
 A line written while a request runs carries that request's ``trace_id`` and ``span_id``, so a log
 search and a trace view meet. Request lines (``app.requests``) add their ``mcp`` fields: method,
-tool, outcome, duration, protocol version, caller key; never arguments, results or tokens.
+tool, outcome, duration, protocol version, caller key; never arguments, results or tokens
+(:class:`RequestLines`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from app.telemetry.spans import CURRENT_SPAN
+from app.telemetry.spans import CURRENT_SPAN, Span
 
 HUMAN_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 REQUEST_LOGGER = "app.requests"
@@ -33,14 +34,10 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
             "process": record.process,
         }
-        fields = getattr(record, "mcp", None)
-        if fields is not None:
-            line.update((key, value) for key, value in fields.items() if value is not None)
-        else:
-            span = CURRENT_SPAN.get()
-            if span is not None:
-                line["trace_id"] = f"{span.trace_id:032x}"
-                line["span_id"] = f"{span.span_id:016x}"
+        span = CURRENT_SPAN.get()
+        if span is not None:
+            line["trace_id"] = f"{span.trace_id:032x}"
+            line["span_id"] = f"{span.span_id:016x}"
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line).decode()
@@ -84,7 +81,7 @@ class RequestLines:
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         return f"{self._stamp}.{int(now % 1 * 1000):03d}+00:00"
 
-    def write(self, message: str, fields: dict[str, Any]) -> None:
+    def write(self, message: str, fields: dict[str, Any], span: Span) -> None:
         now = time.time()
         if self.as_json:
             line: dict[str, Any] = {"time": self._time(now), "level": "INFO", "logger": REQUEST_LOGGER}
@@ -97,8 +94,9 @@ class RequestLines:
         if not self._pending:
             asyncio.get_running_loop().call_soon(self._flush)
         self._pending.append(data)
-        if self.logger.handlers:
-            self.logger.info(message, extra={"mcp": fields})
+        if self.logger.handlers:  # the OpenTelemetry logs exporter: the record carries the span's ids
+            with span.activate():
+                self.logger.info(message, extra={key: value for key, value in fields.items() if value is not None})
 
     def _flush(self) -> None:
         data, self._pending = b"".join(self._pending), []

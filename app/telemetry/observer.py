@@ -300,4 +300,5 @@ def log_request(
             "era": "2026-07-28" if ctx.era is Era.MODERN else "handshake",
             "principal": ctx.principal.key,
         },
+        span,
     )

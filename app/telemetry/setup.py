@@ -12,7 +12,7 @@ from typing import Any
 
 from app.events.store import EventStore
 from app.protocol.dispatch import Engine
-from app.telemetry.config import TelemetryConfig, read_config
+from app.telemetry.config import TelemetryConfig, TelemetryConfigError, read_config
 from app.telemetry.export import BatchSpans, OTLPSpans, SDKSpans, SpanSink
 from app.telemetry.logs import REQUEST_LOGGER, RequestLines, wants_json
 from app.telemetry.metrics import Registry
@@ -217,10 +217,20 @@ class _MetricsThread:
 
 
 def telemetry_for(
-    environ: Mapping[str, str], *, service_name: str, log_requests: bool, log_format: str = "auto"
+    environ: Mapping[str, str],
+    *,
+    service_name: str,
+    log_requests: bool,
+    log_format: str = "auto",
+    workers: int = 1,
 ) -> Telemetry | None:
     """The worker's telemetry, or ``None`` when nothing is exported and requests are not logged."""
     config = read_config(environ)
+    if "prometheus" in config.metrics and workers > 1:
+        raise TelemetryConfigError(
+            "OTEL_METRICS_EXPORTER=prometheus serves one process's metrics on one port: run one worker per "
+            "container (WEB_CONCURRENCY=1, the default) or export with otlp"
+        )
     if not config.enabled and not log_requests:
         return None
     return Telemetry(config, service_name=service_name, log_requests=log_requests, log_format=log_format)

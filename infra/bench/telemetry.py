@@ -21,7 +21,7 @@ from infra.bench import peers, workloads
 from infra.bench.load import LOAD_CPU
 from infra.bench.measure import Plan, compare
 from infra.bench.process import launch
-from tests.support.otlp import otlp_receiver
+from infra.sim.collector import otlp_receiver
 
 _RESULTS_DIR = Path(__file__).parent
 TARGETS = {"all sampled": 0.5, "10 % sampled": 0.8}

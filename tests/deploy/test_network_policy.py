@@ -104,6 +104,22 @@ def test_only_the_edge_namespaces_reach_the_server(overlay: str, manifests: Mani
     assert not allowed(spec["ingress"], "from", Pod(server.namespace, {"app": "curl"}), "http", server.namespace)
 
 
+def test_only_the_monitoring_namespace_reaches_the_metrics_port(overlay: str, manifests: Manifests) -> None:
+    spec, server = server_policy(manifests(overlay))
+    metrics = ("metrics", 9464)
+    assert allowed(spec["ingress"], "from", Pod("monitoring", {"app": "prometheus"}), metrics, server.namespace)
+    assert not allowed(spec["ingress"], "from", Pod("monitoring", {"app": "prometheus"}), "http", server.namespace)
+    assert not allowed(spec["ingress"], "from", Pod("ingress-nginx", {"app": "controller"}), metrics, server.namespace)
+    assert not allowed(spec["ingress"], "from", Pod("default", {"app": "curl"}), metrics, server.namespace)
+
+
+def test_the_server_may_send_traces_to_the_collector_namespace_only(overlay: str, manifests: Manifests) -> None:
+    spec, server = server_policy(manifests(overlay))
+    collector = Pod("observability", {"app.kubernetes.io/name": "opentelemetry-collector"})
+    assert allowed(spec["egress"], "to", collector, 4318, server.namespace)
+    assert not allowed(spec["egress"], "to", Pod("default", {"app": "other"}), 4318, server.namespace)
+
+
 def test_the_in_cluster_redis_admits_the_server_pods(manifests: Manifests) -> None:
     objects = manifests("dev")
     _, server = server_policy(objects)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from infra.sim.collector import OTLPReceiver, ReceivedSpan, otlp_receiver
 from tests.support.client import MODERN_VERSION, MCPTestClient
-from tests.support.otlp import OTLPReceiver, ReceivedSpan, otlp_receiver
 from tests.support.servers import EXAMPLE_SERVER, RunningServer, ServerSpec, start_server
 from tests.support.sse import parse_events
 

@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from tests.support.otlp import otlp_receiver
+from infra.sim.collector import otlp_receiver
 from tests.support.servers import free_port, spawned
 
 TRACE = "5bf92f3577b34da6a3ce929d0e0e4736"

@@ -105,3 +105,28 @@ async def test_a_sampler_that_keeps_nothing_exports_nothing() -> None:
             )
             assert answer.status_code == 200
     assert exporter.get_finished_spans() == ()
+
+
+async def test_a_resumed_stream_links_to_the_call_it_resumes() -> None:
+    exporter = InMemorySpanExporter()
+    config = read_config({"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "60000"})
+    telemetry = Telemetry(config, service_name="resume", log_requests=False, span_exporter=exporter)
+    app = create_app(Settings(sse_close_after_seconds=0.3), server, telemetry=telemetry)
+    legacy = {**HEADERS, "MCP-Protocol-Version": "2025-11-25"}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            cut = await client.post(
+                "/mcp",
+                json=_call(4, "countdown", {"seconds": 1}, {"progressToken": "r"}),
+                headers={**legacy, "traceparent": f"00-{'d' * 32}-{CLIENT_SPAN}-01"},
+            )
+            assert '"result"' not in cut.text  # the server closed the stream on purpose
+            last_id = [line[4:] for line in cut.text.splitlines() if line.startswith("id: ")][-1]
+            rest = await client.get("/mcp", headers={**legacy, "Last-Event-ID": last_id})
+            assert '"result"' in rest.text
+    spans = list(exporter.get_finished_spans())
+    call, resume = _named(spans, "tools/call countdown"), _named(spans, "GET resume")
+    assert resume.kind is SpanKind.SERVER
+    assert [link.context.span_id for link in resume.links] == [call.context.span_id]
+    assert resume.links[0].context.trace_id == call.context.trace_id

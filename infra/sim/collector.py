@@ -1,6 +1,7 @@
-"""A real OTLP/HTTP receiver for the tests: ``POST /v1/traces|metrics|logs`` with protobuf bodies,
-decoded by the official generated classes (``opentelemetry-proto``), so what the server writes is
-checked against the protocol's own definition rather than against our encoder.
+"""A stand-in OpenTelemetry collector for the tests and the benchmark: a real OTLP/HTTP receiver
+(``POST /v1/traces|metrics|logs``, protobuf bodies) that decodes with the official generated classes
+(``opentelemetry-proto``), so what the server writes is checked against the protocol's own
+definition rather than against our encoder.
 """
 
 from __future__ import annotations
