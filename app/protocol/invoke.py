@@ -64,30 +64,20 @@ class Runner:
         until then (``asyncio.timeout`` would schedule and cancel a timer for every call). With
         telemetry on, a sampled request gets a child span for the function (``execute_tool <tool>``
         for a tool), current while it runs, so the author's own spans nest under it."""
+        call = self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
         span = ctx.span
-        if span is not None and span.sampled:
-            return self._traced(span, what, fn, asynchronous, kwargs, time_limit, ctx, tool)
-        return self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
-
-    async def _traced(
-        self,
-        span: Trace,
-        what: str,
-        fn: Callable[..., Any],
-        asynchronous: bool,
-        kwargs: dict[str, Any],
-        time_limit: float | None,
-        ctx: Context,
-        tool: str | None,
-    ) -> Any:
+        if span is None or not span.sampled:
+            return call
         if tool is None:
-            child = span.child(what, {})
-        else:
-            attributes = {"gen_ai.tool.name": tool, "gen_ai.operation.name": "execute_tool"}
-            child = span.child(f"execute_tool {tool}", attributes)
+            return self._traced(call, span.child(what, {}))
+        attributes = {"gen_ai.tool.name": tool, "gen_ai.operation.name": "execute_tool"}
+        return self._traced(call, span.child(f"execute_tool {tool}", attributes))
+
+    async def _traced(self, call: Awaitable[Any], child: Trace) -> Any:
+        """Run ``call`` inside ``child``, the function's span (``call`` starts only when awaited)."""
         try:
             with child.activate():
-                return await self._run(what, fn, asynchronous, kwargs, time_limit, ctx)
+                return await call
         except FunctionFailed as exc:
             child.fail("tool_error", exc.message)
             raise

@@ -3,6 +3,8 @@ can stand behind the server's span queue, and the tree is the same for both eras
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -27,18 +29,27 @@ def _call(request_id: int, name: str, arguments: dict[str, Any], meta: dict[str,
     return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
 
 
-async def _spans(*posts: tuple[dict[str, Any], dict[str, str]]) -> list[ReadableSpan]:
-    exporter = InMemorySpanExporter()
-    config = read_config({"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "60000"})
+@asynccontextmanager
+async def _served(
+    exporter: InMemorySpanExporter, settings: Settings | None = None, **environ: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The example server in process, its spans going to ``exporter``; leaving flushes them."""
+    config = read_config({"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "60000", **environ})
     telemetry = Telemetry(config, service_name="in-memory", log_requests=False, span_exporter=exporter)
-    app = create_app(Settings(), server, telemetry=telemetry)
+    app = create_app(settings or Settings(), server, telemetry=telemetry)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-            for body, headers in posts:
-                answer = await client.post("/mcp", json=body, headers={**HEADERS, **headers})
-                assert answer.status_code == 200, answer.text
-    return list(exporter.get_finished_spans())  # the lifespan's end flushed the queue
+            yield client
+
+
+async def _spans(*posts: tuple[dict[str, Any], dict[str, str]]) -> list[ReadableSpan]:
+    exporter = InMemorySpanExporter()
+    async with _served(exporter) as client:
+        for body, headers in posts:
+            answer = await client.post("/mcp", json=body, headers={**HEADERS, **headers})
+            assert answer.status_code == 200, answer.text
+    return list(exporter.get_finished_spans())
 
 
 def _named(spans: list[ReadableSpan], name: str) -> ReadableSpan:
@@ -94,37 +105,27 @@ async def test_an_sse_call_records_its_progress_as_events() -> None:
 
 async def test_a_sampler_that_keeps_nothing_exports_nothing() -> None:
     exporter = InMemorySpanExporter()
-    config = read_config({"OTEL_TRACES_EXPORTER": "console", "OTEL_TRACES_SAMPLER": "always_off"})
-    telemetry = Telemetry(config, service_name="off", log_requests=False, span_exporter=exporter)
-    app = create_app(Settings(), server, telemetry=telemetry)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-            answer = await client.post(
-                "/mcp", json=_call(1, "echo", {"text": "x"}), headers={**HEADERS, "MCP-Protocol-Version": "2025-06-18"}
-            )
-            assert answer.status_code == 200
+    async with _served(exporter, OTEL_TRACES_SAMPLER="always_off") as client:
+        answer = await client.post(
+            "/mcp", json=_call(1, "echo", {"text": "x"}), headers={**HEADERS, "MCP-Protocol-Version": "2025-06-18"}
+        )
+        assert answer.status_code == 200
     assert exporter.get_finished_spans() == ()
 
 
 async def test_a_resumed_stream_links_to_the_call_it_resumes() -> None:
     exporter = InMemorySpanExporter()
-    config = read_config({"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "60000"})
-    telemetry = Telemetry(config, service_name="resume", log_requests=False, span_exporter=exporter)
-    app = create_app(Settings(sse_close_after_seconds=0.3), server, telemetry=telemetry)
     legacy = {**HEADERS, "MCP-Protocol-Version": "2025-11-25"}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
-            cut = await client.post(
-                "/mcp",
-                json=_call(4, "countdown", {"seconds": 1}, {"progressToken": "r"}),
-                headers={**legacy, "traceparent": f"00-{'d' * 32}-{CLIENT_SPAN}-01"},
-            )
-            assert '"result"' not in cut.text  # the server closed the stream on purpose
-            last_id = [line[4:] for line in cut.text.splitlines() if line.startswith("id: ")][-1]
-            rest = await client.get("/mcp", headers={**legacy, "Last-Event-ID": last_id})
-            assert '"result"' in rest.text
+    async with _served(exporter, Settings(sse_close_after_seconds=0.3)) as client:
+        cut = await client.post(
+            "/mcp",
+            json=_call(4, "countdown", {"seconds": 1}, {"progressToken": "r"}),
+            headers={**legacy, "traceparent": f"00-{'d' * 32}-{CLIENT_SPAN}-01"},
+        )
+        assert '"result"' not in cut.text  # the server closed the stream on purpose
+        last_id = [line[4:] for line in cut.text.splitlines() if line.startswith("id: ")][-1]
+        rest = await client.get("/mcp", headers={**legacy, "Last-Event-ID": last_id})
+        assert '"result"' in rest.text
     spans = list(exporter.get_finished_spans())
     call, resume = _named(spans, "tools/call countdown"), _named(spans, "GET resume")
     assert resume.kind is SpanKind.SERVER
