@@ -28,50 +28,20 @@ from app.protocol.versions import Era
 from app.telemetry.export import BatchSpans
 from app.telemetry.logs import RequestLines
 from app.telemetry.metrics import DURATION_BUCKETS, Counter, Gauge, Histogram, Registry
-from app.telemetry.spans import CURRENT_SPAN, SERVER, Parent, Sampler, Span, parse_traceparent, start_span
+from app.telemetry.spans import (
+    CURRENT_SPAN,
+    SERVER,
+    Parent,
+    Sampler,
+    Span,
+    new_trace_id,
+    parse_traceparent,
+    start_span,
+)
 
 CLIENT_MISTAKES = frozenset({"-32700", "-32600", "-32601", "-32602", "-32002"})
 OTHER = "_OTHER"
 """Stands for a method or tool name the server does not know: names from clients are unbounded."""
-
-
-class Origin:
-    """Where a request came from, as the transport saw it (a plain class: built per request)."""
-
-    __slots__ = ("client_address", "client_port", "traceparent", "tracestate", "transport")
-
-    def __init__(
-        self,
-        transport: str,
-        client_address: str | None = None,
-        client_port: int | None = None,
-        traceparent: str | None = None,
-        tracestate: str | None = None,
-    ) -> None:
-        self.transport = transport
-        """``tcp`` (HTTP) or ``pipe`` (stdio)."""
-        self.client_address = client_address
-        self.client_port = client_port
-        self.traceparent = traceparent
-        self.tracestate = tracestate
-
-    @classmethod
-    def from_scope(cls, scope: Scope) -> Origin:
-        traceparent = tracestate = None
-        for name, value in scope["headers"]:
-            if name == b"traceparent":
-                traceparent = value.decode("latin-1")
-            elif name == b"tracestate":
-                tracestate = value.decode("latin-1")
-        host, port = scope.get("client") or (None, None)
-        return cls("tcp", host, port, traceparent, tracestate)
-
-    def parent(self) -> Parent | None:
-        """The span the HTTP ``traceparent`` header names, if any."""
-        return parse_traceparent(self.traceparent, self.tracestate) if self.traceparent else None
-
-
-PIPE = Origin("pipe")
 
 
 class ServerMetrics:
@@ -153,10 +123,10 @@ class Observer:
         """Methods of either era: a metric's method label comes from this bounded set, or is ``_OTHER``."""
 
     def http(self, params: dict[str, Any], ctx: Context, scope: Scope) -> Awaitable[Answer]:
-        return self.answer(params, ctx, Origin.from_scope(scope))
+        return self.answer(params, ctx, "tcp", scope)
 
     def stdio(self, params: dict[str, Any], ctx: Context) -> Awaitable[Answer]:
-        return self.answer(params, ctx, PIPE)
+        return self.answer(params, ctx, "pipe", None)
 
     def refused(self, error: MCPError, era: Era) -> None:
         """Count a request refused before any handler ran (bad headers or body, a token, an origin)."""
@@ -164,11 +134,11 @@ class Observer:
 
     async def resume(self, last_event_id: bytes, store: EventStore, resuming: Awaitable[None], scope: Scope) -> None:
         """A ``GET`` that resumes a stream: its own SERVER span, linked to the span of the call it resumes."""
-        origin = Origin.from_scope(scope)
         attributes: dict[str, Any] = {"network.transport": "tcp", "http.request.method": "GET"}
-        if origin.client_address is not None:
-            attributes["client.address"] = origin.client_address
-        span = start_span("GET resume", SERVER, origin.parent(), self.sampler, attributes)
+        client = scope.get("client")
+        if client:
+            attributes["client.address"] = client[0]
+        span = start_span("GET resume", SERVER, _header_parent(scope), self.sampler, attributes)
         span.sink = self.spans
         parsed = parse_event_id(last_event_id.decode("latin-1"))
         try:
@@ -184,43 +154,60 @@ class Observer:
         finally:
             span.end()
 
-    async def answer(self, params: dict[str, Any], ctx: Context, origin: Origin) -> Answer:
-        """``Engine.answer`` inside a span, measured and logged."""
+    async def answer(self, params: dict[str, Any], ctx: Context, transport: str, scope: Scope | None) -> Answer:
+        """``Engine.answer`` measured, and inside a span when one is kept (``scope``: the HTTP request's)."""
         method = ctx.method
         target = _target(method, params)
-        span = self._start(method, target, params, ctx, origin)
-        token = CURRENT_SPAN.set(span)
-        ctx.span = span
+        started = time.time_ns()
+        span = self._start(method, target, params, ctx, transport, scope)
+        token = None
+        if span is not None:
+            token = CURRENT_SPAN.set(span)
+            ctx.span = span
         try:
             response, error = await self.engine.answer(params, ctx)
         except asyncio.CancelledError:
-            self._finish(span, ctx, target, "cancelled", "cancelled", origin.transport)
+            self._finish(span, started, ctx, target, "cancelled", "cancelled", transport)
             raise
         finally:
-            CURRENT_SPAN.reset(token)
+            if token is not None:
+                CURRENT_SPAN.reset(token)
         if error is not None:
             code = str(error.code_for(ctx.era))
-            self._finish(span, ctx, target, code, None if code in CLIENT_MISTAKES else error.message, origin.transport)
+            status = None if code in CLIENT_MISTAKES else error.message
+            self._finish(span, started, ctx, target, code, status, transport)
         elif target is not None and method == "tools/call" and response["result"].get("isError") is True:
-            self._finish(span, ctx, target, "tool_error", "tool_error", origin.transport)
+            self._finish(span, started, ctx, target, "tool_error", "tool_error", transport)
         else:
-            self._finish(span, ctx, target, None, None, origin.transport)
+            self._finish(span, started, ctx, target, None, None, transport)
         return response, error
 
-    def _start(self, method: str, target: str | None, params: dict[str, Any], ctx: Context, origin: Origin) -> Span:
-        """The span, sampled or not; only a sampled one gets its name and attributes (a dropped span
-        costs its ids and times, which the log line and the metric still use)."""
+    def _start(
+        self, method: str, target: str | None, params: dict[str, Any], ctx: Context, transport: str, scope: Scope | None
+    ) -> Span | None:
+        """The request's span, or ``None`` when the sampler drops it and no request line needs its ids:
+        then the request costs a sampling decision and a measurement, nothing more. Only a sampled span
+        gets its name and attributes."""
         meta = ctx.meta
         parent = parse_traceparent(meta["traceparent"], meta.get("tracestate")) if "traceparent" in meta else None
-        header = origin.parent()
-        span = start_span(method, SERVER, parent or header, self.sampler, {})
-        if not span.sampled:
+        header = _header_parent(scope) if scope is not None else None
+        remote = parent or header
+        trace_id = remote.trace_id if remote is not None else new_trace_id()
+        sampled = self.sampler.sampled(remote, trace_id)
+        if not sampled and self.lines is None:
+            return None
+        if remote is None:
+            span = Span(method, SERVER, trace_id, 0, sampled, {})
+        else:
+            span = Span(method, SERVER, trace_id, remote.span_id, sampled, {}, trace_state=remote.trace_state)
+            span.remote_parent = True
+        if not sampled:
             return span
         attributes = span.attributes
         attributes["mcp.method.name"] = method
         attributes["mcp.protocol.version"] = ctx.protocol_version
         attributes["jsonrpc.request.id"] = str(ctx.request_id)
-        attributes["network.transport"] = origin.transport
+        attributes["network.transport"] = transport
         if target is not None:
             span.name = f"{method} {target}"
             if method == "tools/call":
@@ -230,9 +217,9 @@ class Observer:
                 attributes["gen_ai.prompt.name"] = target
         elif method == "resources/read" and isinstance(uri := params.get("uri"), str):
             attributes["mcp.resource.uri"] = uri[: self.engine.max_uri_length]
-        if origin.client_address is not None:
-            attributes["client.address"] = origin.client_address
-            attributes["client.port"] = origin.client_port
+        client = scope.get("client") if scope is not None else None
+        if client:
+            attributes["client.address"], attributes["client.port"] = client[0], client[1]
         if parent is not None and header is not None and header.span_id != parent.span_id:
             span.add_link(header.trace_id, header.span_id, {"mcp.link": "http"})
         span.sink = self.spans
@@ -240,28 +227,43 @@ class Observer:
 
     def _finish(
         self,
-        span: Span,
+        span: Span | None,
+        started: int,
         ctx: Context,
         target: str | None,
         error_type: str | None,
         status: str | None,
         transport: str,
     ) -> None:
-        span.end_ns = end = time.time_ns()
+        end = time.time_ns()
+        method = ctx.method if ctx.method in self._known_methods else OTHER
+        tool = None
+        if target is not None and method == "tools/call":
+            tool = target if target in self.engine.server.tools else OTHER
+        seconds = (end - started) / 1e9
+        self.metrics.duration.record(seconds, (method, tool, error_type, ctx.protocol_version, transport))
+        if span is None:
+            return
+        span.end_ns = end
         if error_type is not None:
             span.attributes["error.type"] = error_type
             if status is not None:
                 span.status_message = status
         if span.sampled:
             span.end()
-        method = ctx.method if ctx.method in self._known_methods else OTHER
-        tool = None
-        if target is not None and method == "tools/call":
-            tool = target if target in self.engine.server.tools else OTHER
-        seconds = (end - span.start_ns) / 1e9
-        self.metrics.duration.record(seconds, (method, tool, error_type, ctx.protocol_version, transport))
         if self.lines is not None:
             log_request(self.lines, span, method, target, error_type, seconds, ctx)
+
+
+def _header_parent(scope: Scope) -> Parent | None:
+    """The span the HTTP ``traceparent`` header names, if any."""
+    traceparent = tracestate = None
+    for name, value in scope["headers"]:
+        if name == b"traceparent":
+            traceparent = value.decode("latin-1")
+        elif name == b"tracestate":
+            tracestate = value.decode("latin-1")
+    return parse_traceparent(traceparent, tracestate) if traceparent is not None else None
 
 
 def _target(method: str, params: dict[str, Any]) -> str | None:

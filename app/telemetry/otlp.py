@@ -26,15 +26,19 @@ logger = logging.getLogger("app.telemetry")
 
 _pack_fixed64 = struct.Struct("<Q").pack
 _pack_double = struct.Struct("<d").pack
+_pack_fixed32 = struct.Struct("<I").pack
 _MAX_CACHED = 4096
 _RETRYABLE = {429, 502, 503, 504}
 
 
+_SMALL = [bytes((n,)) for n in range(128)]
+
+
 def _varint(value: int) -> bytes:
+    if 0 <= value < 0x80:
+        return _SMALL[value]
     if value < 0:
         value += 1 << 64
-    if value < 0x80:
-        return bytes((value,))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -46,10 +50,6 @@ def _varint(value: int) -> bytes:
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (strings, bytes, messages)."""
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _fixed64(number: int, value: int) -> bytes:
-    return _varint(number << 3 | 1) + _pack_fixed64(value)
 
 
 def any_value(value: Any) -> bytes:
@@ -70,28 +70,30 @@ def any_value(value: Any) -> bytes:
 
 
 class AttributeEncoder:
-    """``KeyValue`` bytes, cached by key and value: a span's attributes are mostly the same few pairs."""
+    """``KeyValue`` fields, cached by field number, key and value: a span's attributes are mostly the
+    same few pairs. The cache is cleared when full, so values unique to a request cost their
+    encoding and no memory beyond ``max_cached`` entries."""
 
     def __init__(self, max_cached: int = _MAX_CACHED) -> None:
         self.max_cached = max_cached
-        self._cache: dict[tuple[str, type, Any], bytes] = {}
-
-    def pair(self, key: str, value: Any) -> bytes:
-        cache_key = (key, type(value), value) if isinstance(value, str | int | float | bool) else None
-        if cache_key is not None:
-            cached = self._cache.get(cache_key)
-            if cached is not None:
-                return cached
-        encoded = _field(1, key.encode()) + _field(2, any_value(value))
-        if cache_key is not None:
-            if len(self._cache) >= self.max_cached:
-                self._cache.clear()
-            self._cache[cache_key] = encoded
-        return encoded
+        self._cache: dict[tuple[int, str, type, Any], bytes] = {}
 
     def attributes(self, number: int, attributes: Mapping[str, Any]) -> bytes:
-        pair = self.pair
-        return b"".join([_field(number, pair(key, value)) for key, value in attributes.items()])
+        cache = self._cache
+        encoded = []
+        for key, value in attributes.items():
+            cache_key = (number, key, type(value), value)
+            try:
+                field_bytes = cache.get(cache_key)
+            except TypeError:  # a list: not hashable, encoded each time
+                encoded.append(_field(number, _field(1, key.encode()) + _field(2, any_value(value))))
+                continue
+            if field_bytes is None:
+                if len(cache) >= self.max_cached:
+                    cache.clear()
+                field_bytes = cache[cache_key] = _field(number, _field(1, key.encode()) + _field(2, any_value(value)))
+            encoded.append(field_bytes)
+        return b"".join(encoded)
 
 
 def encode_resource(attributes: Mapping[str, Any]) -> bytes:
@@ -112,31 +114,35 @@ class SpanEncoder:
     def span(self, span: Span) -> bytes:
         attributes = self.attributes.attributes
         flags = 0x101 | (0x200 if span.remote_parent else 0)  # sampled; bit 8: bit 9 says remote or not
-        parts = [
-            b"\x0a\x10" + span.trace_id.to_bytes(16, "big"),
-            b"\x12\x08" + span.span_id.to_bytes(8, "big"),
-        ]
+        name = span.name.encode()
+        parts = [b"\x0a\x10", span.trace_id.to_bytes(16, "big"), b"\x12\x08", span.span_id.to_bytes(8, "big")]
         if span.trace_state:
             parts.append(_field(3, span.trace_state.encode()))
         if span.parent:
-            parts.append(b"\x22\x08" + span.parent.to_bytes(8, "big"))
+            parts += (b"\x22\x08", span.parent.to_bytes(8, "big"))
         parts += (
-            _field(5, span.name.encode()),
-            b"\x30" + _varint(span.kind),
-            _fixed64(7, span.start_ns),
-            _fixed64(8, span.end_ns),
+            b"\x2a",
+            _varint(len(name)),
+            name,
+            _SMALL[0x30],
+            _SMALL[span.kind],
+            b"\x39",
+            _pack_fixed64(span.start_ns),
+            b"\x41",
+            _pack_fixed64(span.end_ns),
             attributes(9, span.attributes),
         )
         if span.events:
-            for at, name, event_attributes in span.events:
-                parts.append(_field(11, _fixed64(1, at) + _field(2, name.encode()) + attributes(3, event_attributes)))
+            for at, event_name, event_attributes in span.events:
+                event = b"\x09" + _pack_fixed64(at) + _field(2, event_name.encode()) + attributes(3, event_attributes)
+                parts.append(_field(11, event))
         if span.links:
             for trace_id, span_id, link_attributes in span.links:
                 link = b"\x0a\x10" + trace_id.to_bytes(16, "big") + b"\x12\x08" + span_id.to_bytes(8, "big")
                 parts.append(_field(13, link + attributes(4, link_attributes)))
         if span.status_message is not None:
             parts.append(_field(15, _field(2, span.status_message.encode()) + b"\x18" + _varint(STATUS_ERROR)))
-        parts.append(b"\x85\x01" + struct.pack("<I", flags))  # field 16, fixed32
+        parts += (b"\x85\x01", _pack_fixed32(flags))  # field 16, fixed32
         return _field(2, b"".join(parts))
 
     def request(self, spans: Iterable[Span]) -> bytes:

@@ -176,10 +176,14 @@ class Span:
         return traceparent(self.trace_id, self.span_id, self.sampled)
 
 
+def new_trace_id() -> int:
+    return _ids.getrandbits(128) or 1
+
+
 def start_span(name: str, kind: int, parent: Parent | None, sampler: Sampler, attributes: dict[str, Any]) -> Span:
     """A new span under ``parent`` (remote), or the root of a new trace."""
     if parent is None:
-        trace_id = _ids.getrandbits(128) or 1
+        trace_id = new_trace_id()
         return Span(name, kind, trace_id, 0, sampler.sampled(None, trace_id), attributes)
     sampled = sampler.sampled(parent, parent.trace_id)
     return Span(
