@@ -27,6 +27,8 @@ from app.protocol import MCPServer
 from app.protocol.dispatch import Engine
 from app.protocol.errors import Refused
 from app.protocol.invoke import Runner
+from app.protocol.request_state import StateSealer, decode_key
+from app.protocol.retry import Retries
 from app.security import AllowList
 from app.settings import Settings, load_settings
 from app.transport.calls import RunningCalls
@@ -52,6 +54,23 @@ def load_server(target: str) -> MCPServer:
     return obj
 
 
+def create_retries(settings: Settings) -> Retries:
+    """2026-07-28's questions to the client: sealed with ``FASTMCP_REQUEST_STATE_KEYS``, which every
+    process that may receive a retry must share; one process alone may use a key of its own."""
+    ttl = settings.request_state_ttl_seconds
+    if settings.request_state_keys:
+        keys = [decode_key(key.get_secret_value()) for key in settings.request_state_keys]
+        return Retries(StateSealer(keys, ttl))
+    if settings.event_store == "redis" or worker_count(settings) > 1:
+        sys.stderr.write(
+            "error: FASTMCP_REQUEST_STATE_KEYS must be set when several workers or replicas answer "
+            "(FASTMCP_EVENT_STORE=redis or more than one worker): a JSON list of shared secrets, "
+            'e.g. ["<output of: openssl rand -hex 32>"]\n'
+        )
+        raise SystemExit(2)
+    return Retries(StateSealer.generated(ttl))
+
+
 def create_engine(server: MCPServer, settings: Settings) -> Engine:
     """The protocol engine for ``server``, configured by ``settings``; shared by every transport."""
     return Engine(
@@ -67,6 +86,7 @@ def create_engine(server: MCPServer, settings: Settings) -> Engine:
         max_id_length=settings.max_id_length,
         max_uri_length=settings.max_uri_length,
         resource_metadata_url=resource_metadata_url(settings),
+        retries=create_retries(settings),
     )
 
 

@@ -17,13 +17,15 @@ import pydantic
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from app.protocol.request_state import decode_key
+
 LOCALHOST_NAMES = ["localhost", "127.0.0.1", "[::1]"]
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 """``none`` and the HMAC family are never accepted: a server that holds only public keys cannot use them
 safely (an HMAC "signed" with the public key would verify)."""
-_SECRET_FIELDS = {"redis_url"}
+_SECRET_FIELDS = {"redis_url", "request_state_keys"}
 
 
 class Settings(BaseSettings):
@@ -136,11 +138,25 @@ class Settings(BaseSettings):
     """Close long legacy SSE streams after this long; the client resumes with ``Last-Event-ID``."""
     client_reply_timeout_seconds: float = Field(300.0, gt=0)
     """How long a tool waits for the client's answer to sampling or elicitation."""
+    request_state_keys: list[SecretStr] = Field(default_factory=list)
+    """Secrets that seal 2026-07-28's ``requestState`` (a JSON list; each at least 32 random bytes, hex
+    or base64). The first seals, every one opens: rotate by prepending a new key, rolling out, and
+    dropping the old one after ``request_state_ttl_seconds``. Required when several workers or
+    replicas answer (the Redis store, or more than one worker); one process may generate its own."""
+    request_state_ttl_seconds: float = Field(600.0, gt=0)
+    """How long a client has to answer a 2026-07-28 question and retry."""
     drain_delay_seconds: float = Field(0.0, ge=0)
     """After SIGTERM, keep serving this long with ``/readyz`` failing, so balancers stop sending first."""
 
     web_concurrency: int = Field(1, ge=1, validation_alias="WEB_CONCURRENCY")
     """Workers per instance (gunicorn and uvicorn read the same variable); only used for start-up checks."""
+
+    @field_validator("request_state_keys")
+    @classmethod
+    def _decodable(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for key in keys:
+            decode_key(key.get_secret_value())  # a ValueError names the rule, never the key
+        return keys
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -104,6 +104,10 @@ class Context:
         self._emit = emit
         self._channel = channel
 
+    def use_channel(self, channel: ClientChannel) -> None:
+        """Questions to the client go through ``channel`` (2026-07-28: the retry's answers)."""
+        self._channel = channel
+
     async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
         """Send ``notifications/progress``; a no-op unless the client sent a ``progressToken``."""
         if self.progress_token is None or self._emit is None:
@@ -142,7 +146,7 @@ class Context:
         Returns the client's result; a request the client refuses or never answers raises ``ToolError``.
         """
         if self._channel is None:
-            raise ToolError(f"This request cannot carry {method}: the client reply is JSON-only or 2026-07-28")
+            raise ToolError(f"This request cannot carry {method}: the client accepts JSON replies only")
         try:
             answer = await self._channel.request(method, params)
         except NoAnswer as exc:

@@ -32,6 +32,8 @@ from app.protocol.messages import error_response, result_response
 from app.protocol.pages import ListPages, cache_hints
 from app.protocol.principal import ANONYMOUS, Principal, bearer_challenge
 from app.protocol.registry import MCPServer
+from app.protocol.request_state import StateSealer
+from app.protocol.retry import RETRYABLE, InputRequired, Retries
 from app.protocol.versions import (
     META_SERVER_INFO,
     SUPPORTED_VERSIONS,
@@ -82,6 +84,7 @@ class Engine:
         max_uri_length: int = 2048,
         resource_metadata_url: str | None = None,
         legacy_log_level: str | None = "info",
+        retries: Retries | None = None,
     ) -> None:
         self.server = server
         self.page_size = page_size
@@ -93,6 +96,8 @@ class Engine:
         """Named in the challenge of a 403 for a missing scope (``None`` without auth metadata)."""
         self.legacy_log_level = legacy_log_level
         """Stateless handshake-era requests cannot remember ``logging/setLevel``; this stands in for it."""
+        self.retries = retries or Retries(StateSealer.generated(600))
+        """2026-07-28's questions to the client (MRTR): opens a retry's ``requestState``, seals the next."""
         self.result_meta = {META_SERVER_INFO: server.info}
         self.pages = ListPages(server, page_size=page_size, ttl_ms=list_ttl_ms, result_meta=self.result_meta)
         shared: dict[str, Handler] = {
@@ -148,10 +153,17 @@ class Engine:
         """The JSON-RPC response to one request, for every transport: its result (modern results get
         ``resultType`` and ``serverInfo`` here, in one place) or the error it raised, a bug included."""
         handler = self.handlers[ctx.era].get(ctx.method)
+        retry = None
         try:
             if handler is None:
                 raise MethodNotFound(f"Method not found: {ctx.method}")
+            if ctx.era is Era.MODERN and ctx.method in RETRYABLE:
+                retry = self.retries.channel(params, ctx)
+                ctx.use_channel(retry)
             result = await handler(params, ctx)
+        except InputRequired as needed:
+            assert retry is not None  # only a retry channel asks this way
+            result = self.retries.input_required(needed, retry, params, ctx)
         except MCPError as exc:
             return error_response(ctx.request_id, exc, ctx.era), exc
         except Exception:
@@ -159,7 +171,7 @@ class Engine:
             error = InternalError("Internal error")
             return error_response(ctx.request_id, error, ctx.era), error
         if ctx.era is Era.MODERN and type(result) is dict:
-            result["resultType"] = "complete"
+            result.setdefault("resultType", "complete")
             result.setdefault("_meta", self.result_meta)
         return result_response(ctx.request_id, result), None
 

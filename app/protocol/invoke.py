@@ -21,6 +21,7 @@ from typing import Any
 
 from app.protocol.context import Context, Trace
 from app.protocol.errors import MCPError, ToolError
+from app.protocol.retry import InputRequired
 
 logger = logging.getLogger("app.tools")
 
@@ -102,7 +103,7 @@ class Runner:
             return await self._in_thread(functools.partial(fn, **kwargs))
         except ToolError as exc:
             raise FunctionFailed(str(exc)) from None
-        except MCPError:
+        except (MCPError, InputRequired):  # the protocol's business, not the function's failure
             raise
         except asyncio.CancelledError:
             if not ctx.timed_out:

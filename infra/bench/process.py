@@ -6,7 +6,9 @@ included) and is always stopped by the ``launch`` context manager, whatever happ
 
 import contextlib
 import http.client
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -51,11 +53,15 @@ def _command(peer: Peer, port: int, workers: int) -> list[str]:
     return [sys.executable, "-m", "gunicorn", *config, "-w", str(workers), "-b", bind, peer.app]
 
 
+_STATE_KEYS = json.dumps([secrets.token_hex(32)])
+"""One ``FASTMCP_REQUEST_STATE_KEYS`` for the run: multi-worker and Redis-backed servers need it."""
+
+
 def _environment(peer: Peer) -> dict[str, str]:
     """The caller's environment minus every ``FASTMCP_*`` (both our app and FastMCP read that
     prefix, so a stray setting would change one side only), plus the peer's own settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("FASTMCP_")}
-    return env | dict(peer.env)
+    return env | {"FASTMCP_REQUEST_STATE_KEYS": _STATE_KEYS} | dict(peer.env)
 
 
 def _stat(pid: int) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -97,6 +99,8 @@ class Rig:
             "FASTMCP_REDIS_URL": self.redis_url,
             "FASTMCP_SERVER": server,
             "WEB_CONCURRENCY": str(workers),
+            # Every instance opens what any other sealed (2026-07-28 retries land anywhere).
+            "FASTMCP_REQUEST_STATE_KEYS": json.dumps([secrets.token_hex(32)]),
             **(env or {}),
         }
         self.instances = [self._instance(f"app{n}", port) for n, port in enumerate(ports, start=1)]

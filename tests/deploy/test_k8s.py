@@ -142,6 +142,7 @@ def test_dev_runs_its_own_redis_and_a_small_autoscaler(manifests: Manifests) -> 
     objects = manifests("dev")
     assert ("StatefulSet", "redis") in objects
     assert ("Secret", "mcp-server-redis") in objects
+    assert ("Secret", "mcp-server-request-state") in objects
     hpa = objects["HorizontalPodAutoscaler", "mcp-server"]["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (1, 3)
 
@@ -150,6 +151,7 @@ def test_prod_pins_the_image_spreads_over_zones_and_leaves_the_secret_to_the_ope
     objects = manifests("prod")
     assert "@sha256:" in _server(objects)["image"]
     assert ("Secret", "mcp-server-redis") not in objects
+    assert ("Secret", "mcp-server-request-state") not in objects
     spread = objects["Deployment", "mcp-server"]["spec"]["template"]["spec"]["topologySpreadConstraints"]
     zone = [c["whenUnsatisfiable"] for c in spread if c["topologyKey"] == "topology.kubernetes.io/zone"]
     assert zone == ["DoNotSchedule"]

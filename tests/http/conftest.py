@@ -1,1 +1,1 @@
-from tests.support.fixtures import example_server, mcp_server, server_pool  # noqa: F401 - fixtures
+from tests.support.fixtures import conformance_server, example_server, mcp_server, server_pool  # noqa: F401 - fixtures

@@ -53,7 +53,7 @@ GONE = object()
 
 @pytest.fixture(scope="module", params=["memory", "redis"])
 async def client(request: pytest.FixtureRequest, redis_server: RedisServer) -> AsyncIterator[httpx.AsyncClient]:
-    store = {"event_store": request.param, "redis_url": redis_server.url}
+    store = {"event_store": request.param, "redis_url": redis_server.url, "request_state_keys": ["ab" * 32]}
     app = create_app(Settings(**store), server)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as http:
         yield http

@@ -17,7 +17,8 @@ from tests.support.servers import free_port, spawned
 def two_workers() -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--workers", "2"]
-    with spawned(command, port, {"FASTMCP_SERVER": "tests.scaleout.tools:server"}) as base:
+    env = {"FASTMCP_SERVER": "tests.scaleout.tools:server", "FASTMCP_REQUEST_STATE_KEYS": '["' + "cd" * 32 + '"]'}
+    with spawned(command, port, env) as base:
         yield f"{base}/mcp"
 
 

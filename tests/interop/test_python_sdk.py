@@ -162,8 +162,11 @@ async def test_completes(conformance_server: RunningServer, mode: str, version: 
     assert nothing.values == []
 
 
-async def test_answers_sampling_and_elicitation_in_the_handshake_era(conformance_server: RunningServer) -> None:
-    """The server's request rides the call's SSE stream; the SDK answers with a separate POST."""
+@pytest.mark.parametrize(("mode", "version"), ERAS)
+async def test_answers_sampling_and_elicitation(conformance_server: RunningServer, mode: str, version: str) -> None:
+    """Handshake era: the server's request rides the call's SSE stream and the SDK answers with a
+    separate POST. 2026-07-28 (the SDK's default): the call ends ``input_required`` and the SDK
+    retries it with the answer and the sealed ``requestState`` (MRTR)."""
     asked: list[Any] = []
 
     async def sample(
@@ -178,7 +181,8 @@ async def test_answers_sampling_and_elicitation_in_the_handshake_era(conformance
         asked.append(params)
         return types.ElicitResult(action="accept", content={"username": "sdk", "email": "sdk@example.com"})
 
-    async with connect(conformance_server, "legacy", sampling_callback=sample, elicitation_callback=elicit) as client:
+    async with connect(conformance_server, mode, sampling_callback=sample, elicitation_callback=elicit) as client:
+        assert client.protocol_version == version
         sampled = await client.call_tool("test_sampling", {"prompt": "Say hi"})
         elicited = await client.call_tool("test_elicitation", {"message": "Who?"})
     assert _text(sampled) == "LLM response: sampled by the SDK"

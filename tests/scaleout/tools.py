@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from app.protocol import Context, MCPServer
 
@@ -16,6 +17,16 @@ async def stream(count: int, interval: float, ctx: Context) -> str:
         await asyncio.sleep(interval)
         await ctx.report_progress(done, count, message=f"event {done}")
     return f"streamed {count}"
+
+
+@server.tool
+async def where(ctx: Context) -> str:
+    """Ask the user something, naming the process that asked; answer naming the one that finished."""
+    answer = await ctx.elicit(
+        f"asked by {os.getpid()}",
+        {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+    )
+    return f"{answer.get('content', {}).get('name')} answered; finished by {os.getpid()}"
 
 
 @server.tool

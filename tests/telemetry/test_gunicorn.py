@@ -22,6 +22,7 @@ def test_two_gunicorn_workers_export_spans_and_metrics() -> None:
         env = receiver.env(
             GUNICORN_BIND=f"127.0.0.1:{port}",
             WEB_CONCURRENCY="2",
+            FASTMCP_REQUEST_STATE_KEYS='["' + "ef" * 32 + '"]',
             OTEL_SERVICE_NAME="gunicorn-test",
             OTEL_BSP_SCHEDULE_DELAY="60000",  # only a full batch or the shutdown flush sends spans
         )
