@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from app.protocol.channel import ClientChannel, NoAnswer
 from app.protocol.errors import ToolError
+from app.protocol.listen import Announcements
 from app.protocol.messages import notification
 from app.protocol.principal import ANONYMOUS, Principal
 from app.protocol.versions import Era
@@ -48,10 +49,11 @@ LOG_LEVELS: dict[str, int] = {
 }
 
 
-class Context:
+class Context(Announcements):
     """One request as a tool sees it: who asked, in which protocol, and a way to talk back."""
 
     __slots__ = (
+        "_announcer",
         "_channel",
         "_emit",
         "_log_threshold",
@@ -82,6 +84,7 @@ class Context:
         emit: Emit | None,
         channel: ClientChannel | None,
         principal: Principal = ANONYMOUS,
+        announcer: Announcements | None = None,
     ) -> None:
         self.request_id = request_id
         self.method = method
@@ -103,6 +106,16 @@ class Context:
         self._log_threshold = LOG_LEVELS[log_level] if log_level is not None else None
         self._emit = emit
         self._channel = channel
+        self._announcer = announcer
+
+    async def _announce(self, method: str, uri: str | None = None) -> None:
+        if self._announcer is not None:
+            await self._announcer._announce(method, uri)
+
+    @property
+    def can_stream(self) -> bool:
+        """Whether notifications reach the client (an SSE reply, stdio), not only the final result."""
+        return self._emit is not None
 
     def use_channel(self, channel: ClientChannel) -> None:
         """Questions to the client go through ``channel`` (2026-07-28: the retry's answers)."""

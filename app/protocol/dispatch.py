@@ -28,6 +28,7 @@ from app.protocol.errors import (
     UnknownTool,
 )
 from app.protocol.invoke import Runner
+from app.protocol.listen import LIST_CHANGES, Listeners, honoured
 from app.protocol.messages import error_response, result_response
 from app.protocol.pages import ListPages, cache_hints
 from app.protocol.principal import ANONYMOUS, Principal, bearer_challenge
@@ -96,6 +97,8 @@ class Engine:
         """Named in the challenge of a 403 for a missing scope (``None`` without auth metadata)."""
         self.legacy_log_level = legacy_log_level
         """Stateless handshake-era requests cannot remember ``logging/setLevel``; this stands in for it."""
+        self.listeners: Listeners | None = None
+        """This worker's listen streams (set by the transport that can carry them: :meth:`listen_with`)."""
         self.retries = retries or Retries(StateSealer.generated(600))
         """2026-07-28's questions to the client (MRTR): opens a retry's ``requestState``, seals the next."""
         self.result_meta = {META_SERVER_INFO: server.info}
@@ -126,6 +129,15 @@ class Engine:
             },
         }
 
+    def listen_with(self, listeners: Listeners | None) -> None:
+        """Serve ``subscriptions/listen`` with ``listeners`` and route the server's announcements
+        through it (``None`` detaches, when the transport closes)."""
+        if self.listeners is not None and self.listeners in self.server.listeners:
+            self.server.listeners.remove(self.listeners)
+        self.listeners = listeners
+        if listeners is not None:
+            self.server.listeners.append(listeners)
+
     def context(
         self,
         admitted: Admitted,
@@ -147,6 +159,7 @@ class Engine:
             emit=emit,
             channel=channel,
             principal=principal,
+            announcer=self.server,
         )
 
     async def answer(self, params: dict[str, Any], ctx: Context) -> Answer:
@@ -241,17 +254,19 @@ class Engine:
             challenge = bearer_challenge(self.resource_metadata_url, error="insufficient_scope", scopes=scopes)
             raise Forbidden("Insufficient scope", challenge)
 
-    def capabilities(self) -> dict[str, Any]:
-        """What this server offers, from what is registered. No ``listChanged``/``subscribe``: a
-        stateless server has no channel to announce changes on."""
+    def capabilities(self, era: Era) -> dict[str, Any]:
+        """What this server offers, from what is registered. ``listChanged`` and ``subscribe`` where
+        changes can reach the client: 2026-07-28's ``subscriptions/listen``, when a transport serves it
+        (handshake-era clients would need a session's GET stream, which a stateless server has not)."""
         server = self.server
+        announces = era is Era.MODERN and self.listeners is not None
         capabilities: dict[str, Any] = {"logging": {}}
         if server.tools:
-            capabilities["tools"] = {"listChanged": False}
+            capabilities["tools"] = {"listChanged": announces}
         if server.resources or server.templates:
-            capabilities["resources"] = {"subscribe": False, "listChanged": False}
+            capabilities["resources"] = {"subscribe": announces, "listChanged": announces}
         if server.prompts:
-            capabilities["prompts"] = {"listChanged": False}
+            capabilities["prompts"] = {"listChanged": announces}
         if server.completers:
             capabilities["completions"] = {}
         return capabilities
@@ -261,7 +276,7 @@ class Engine:
     async def initialize(self, params: dict[str, Any], ctx: Context) -> Result:
         result = {
             "protocolVersion": negotiate_legacy(params.get("protocolVersion")),
-            "capabilities": self.capabilities(),
+            "capabilities": self.capabilities(Era.LEGACY),
             "serverInfo": self.server.info,
         }
         if self.server.instructions:
@@ -288,7 +303,7 @@ class Engine:
     async def server_discover(self, params: dict[str, Any], ctx: Context) -> Result:
         result = {
             "supportedVersions": list(SUPPORTED_VERSIONS),
-            "capabilities": self.capabilities(),
+            "capabilities": self.capabilities(Era.MODERN),
             **cache_hints(self.list_ttl_ms),
         }
         if self.server.instructions:
@@ -296,11 +311,19 @@ class Engine:
         return result
 
     async def subscriptions_listen(self, params: dict[str, Any], ctx: Context) -> Result:
-        """Acknowledge the subscription with the subset honoured (none yet), then end it gracefully.
-
-        The spec requires every server to accept ``subscriptions/listen``; announcing list changes
-        across replicas needs a shared bus and comes with that feature.
-        """
+        """Acknowledge what is honoured, then deliver the changes announced anywhere in the fleet, each
+        tagged with the subscription id, until the client leaves or the worker shuts down; then end
+        with the result, so the client listens again elsewhere. A client that cannot take a stream
+        (JSON-only) gets the acknowledgement's filter and the end at once."""
         subscription = {"io.modelcontextprotocol/subscriptionId": ctx.request_id}
-        await ctx.notify("notifications/subscriptions/acknowledged", {"notifications": {}, "_meta": subscription})
+        wanted = honoured(params.get("notifications"), self.max_uri_length) if self.listeners is not None else {}
+        await ctx.notify("notifications/subscriptions/acknowledged", {"notifications": wanted, "_meta": subscription})
+        if self.listeners is not None and ctx.can_stream and wanted:
+            kinds = frozenset(LIST_CHANGES[key] for key in LIST_CHANGES if key in wanted)
+            async with self.listeners.subscribe(kinds, frozenset(wanted.get("resourceSubscriptions", ()))) as listening:
+                while (due := await listening.next()) is not None:
+                    for method, uri in due:
+                        await ctx.notify(
+                            method, {"uri": uri, "_meta": subscription} if uri else {"_meta": subscription}
+                        )
         return {"_meta": {**self.result_meta, **subscription}}

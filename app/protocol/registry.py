@@ -13,6 +13,7 @@ from typing import Any, TypeVar, overload
 
 from app.protocol.context import Context
 from app.protocol.invoke import is_async
+from app.protocol.listen import Announcements, Listeners
 from app.protocol.prompt import Prompt, prompt_arguments
 from app.protocol.resource import Resource, ResourceTemplate
 from app.protocol.schema import inspect_output, inspect_parameters
@@ -33,7 +34,7 @@ def _definition(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-class MCPServer:
+class MCPServer(Announcements):
     """A named set of tools, resources, prompts and completions, served by :func:`app.main.create_app`.
 
     ::
@@ -68,6 +69,8 @@ class MCPServer:
         self.completers: dict[tuple[str, str, str], Completer] = {}
         self.revision = 0
         """Bumped on every registration, so caches built from the lists know they are stale."""
+        self.listeners: list[Listeners] = []
+        """The running endpoints' listen hubs (normally one per process): announcements go through them."""
 
     def _changed(self) -> None:
         self.revision += 1
@@ -77,6 +80,11 @@ class MCPServer:
         records: list[Any] = [*self.tools.values(), *self.resources.values(), *self.prompts.values()]
         records += [template.resource for template in self.templates.values()]
         return frozenset().union(*(record.scopes for record in records))
+
+    async def _announce(self, method: str, uri: str | None = None) -> None:
+        """Announce a change from code outside a request; a no-op until an endpoint serves this server."""
+        for listeners in list(self.listeners):
+            await listeners.announce(method, uri)
 
     @overload
     def tool(self, fn: F) -> F: ...

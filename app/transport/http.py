@@ -36,6 +36,7 @@ from app.protocol.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
+from app.protocol.listen import CHANGES_TOPIC, Listeners
 from app.protocol.messages import Kind, error_response, request_id_of
 from app.protocol.principal import ANONYMOUS, SCOPE_KEY, Principal
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era, at_least
@@ -100,6 +101,11 @@ class MCPEndpoint:
         """Answers in place of the engine when telemetry is on: a span, a measurement, a log line."""
         self._started = False
         store.subscribe(CANCEL_TOPIC, calls.cancel)
+        self.listeners = Listeners(store.publish)
+        """This worker's ``subscriptions/listen`` streams; announcements reach them through the store."""
+        store.subscribe(CHANGES_TOPIC, self.listeners.deliver)
+        engine.listen_with(self.listeners)
+        streams.drain_hooks.append(self.listeners.close)
 
     async def start(self) -> None:
         """Start the worker's background work (the store's heartbeat and fleet channel). The lifespan
@@ -113,6 +119,8 @@ class MCPEndpoint:
     async def aclose(self) -> None:
         """Stop background work and release the store; running calls are left to the server's shutdown.
         Telemetry goes last, so it sends what the rest recorded."""
+        self.listeners.close()
+        self.engine.listen_with(None)
         self.streams.stop()
         self.calls.stop()
         self.engine.runner.close()

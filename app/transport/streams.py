@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -39,7 +40,7 @@ class Stream(Protocol):
 class OpenStreams:
     """What one worker is streaming right now."""
 
-    __slots__ = ("_scanner", "draining", "keepalive_seconds", "live", "resumable")
+    __slots__ = ("_scanner", "drain_hooks", "draining", "keepalive_seconds", "live", "resumable")
 
     def __init__(self, keepalive_seconds: float) -> None:
         self.keepalive_seconds = keepalive_seconds
@@ -49,6 +50,8 @@ class OpenStreams:
         """Resumable replies still streaming: shutdown closes them so their clients resume elsewhere."""
         self.draining = False
         """Set once at shutdown: ``/readyz`` fails, and resumed streams end with ``retry`` too."""
+        self.drain_hooks: list[Callable[[], object]] = []
+        """Called at drain: other long streams end too (``subscriptions/listen``)."""
         self._scanner: asyncio.Task[None] | None = None
 
     def watch(self, stream: Stream) -> float:
@@ -79,6 +82,8 @@ class OpenStreams:
     async def drain(self) -> int:
         """Mark the worker draining and send every resumable stream's client elsewhere; how many."""
         self.draining = True
+        for hook in self.drain_hooks:
+            hook()
         streams = list(self.resumable)
         for stream in streams:
             await stream.close_for_resume()

@@ -30,6 +30,14 @@ async def where(ctx: Context) -> str:
 
 
 @server.tool
+async def change(uri: str, ctx: Context) -> str:
+    """Announce that the tool list changed and that ``uri`` was updated, to every listener of the fleet."""
+    await ctx.notify_tools_changed()
+    await ctx.notify_resource_updated(uri)
+    return f"announced by {os.getpid()}"
+
+
+@server.tool
 async def ask(question: str, ctx: Context) -> str:
     """Ask the client's model, through sampling, and return its answer."""
     result = await ctx.sample(question, max_tokens=50)

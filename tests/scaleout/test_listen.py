@@ -1,0 +1,50 @@
+"""``subscriptions/listen`` across the fleet, with the official Python SDK client: a change announced by
+a tool on one instance reaches a listener on another (Redis pub/sub), tagged and filtered; shutting
+the listener's instance down ends the stream gracefully, so the client can listen again elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.subscriptions import ResourceUpdated, ToolsListChanged
+
+from infra.sim import Rig
+
+WATCHED = "memo://watched"
+
+
+async def test_a_listener_hears_a_change_made_on_another_instance(rig: Rig) -> None:
+    listening_url, changing_url = (f"{instance.base_url}/mcp" for instance in rig.instances[:2])
+    async with (
+        Client(streamable_http_client(listening_url)) as listener,
+        Client(streamable_http_client(changing_url)) as changer,
+        listener.listen(tools_list_changed=True, resource_subscriptions=[WATCHED]) as subscription,
+    ):
+        assert subscription.honored.tools_list_changed is True
+        assert subscription.honored.resource_subscriptions == [WATCHED]
+        assert not subscription.honored.prompts_list_changed
+        await changer.call_tool("change", {"uri": "memo://not-watched"})
+        await changer.call_tool("change", {"uri": WATCHED})
+        events = []
+        async with asyncio.timeout(10):
+            async for event in subscription:
+                events.append(event)
+                if isinstance(event, ResourceUpdated):
+                    break
+    assert ToolsListChanged() in events
+    assert [event.uri for event in events if isinstance(event, ResourceUpdated)] == [WATCHED]
+
+
+async def test_shutting_an_instance_down_ends_its_listen_streams_gracefully(rig: Rig) -> None:
+    url = f"{rig.instances[2].base_url}/mcp"
+    async with (
+        Client(streamable_http_client(url)) as client,
+        client.listen(tools_list_changed=True) as subscription,
+    ):
+        restarting = asyncio.get_running_loop().run_in_executor(None, rig.restart, 2)
+        async with asyncio.timeout(30):
+            events = [event async for event in subscription]  # ends without SubscriptionLost
+        assert await restarting
+    assert events == []
