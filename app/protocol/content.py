@@ -101,12 +101,51 @@ Block = Text | Image | Audio | EmbeddedResource | ResourceLink
 BLOCK_TYPES = (Text, Image, Audio, EmbeddedResource, ResourceLink)
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One prompt message: a role and its content (a string becomes a text block)."""
+Role = Literal["user", "assistant"]
+ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant"}
 
-    role: Literal["user", "assistant"]
-    content: str | Block
+
+class Message:
+    """One prompt message: a role and its content (a string becomes a text block).
+
+    ``Message("user", "Hi")`` and FastMCP's order, ``Message("Hi")`` or ``Message("Hi", "assistant")``,
+    mean the same: a first argument that is a role is the role; otherwise it is the content.
+    """
+
+    __slots__ = ("content", "role")
+
+    def __init__(
+        self,
+        first: str | Block | None = None,
+        second: str | Block | None = None,
+        *,
+        role: Role | None = None,
+        content: str | Block | None = None,
+    ) -> None:
+        body: str | Block | None
+        chosen: str
+        if first is None:
+            chosen, body = role or "user", content
+        elif isinstance(first, str) and first in ROLES and (second is not None or content is not None):
+            chosen, body = role or first, content if content is not None else second
+        else:
+            chosen, body = role or (second if isinstance(second, str) else "user"), first
+        if body is None:
+            raise ValueError("a message needs content")
+        checked = ROLES.get(chosen)
+        if checked is None:
+            raise ValueError(f"a message's role is 'user' or 'assistant', not {chosen!r}")
+        self.role: Role = checked
+        self.content: str | Block = body
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.role, self.content) == (other.role, other.content)
+
+    def __hash__(self) -> int:
+        return hash((self.role, self.content))
+
+    def __repr__(self) -> str:
+        return f"Message(role={self.role!r}, content={self.content!r})"
 
     def to_wire(self) -> dict[str, Any]:
         content = self.content

@@ -81,6 +81,27 @@ class MCPServer(Announcements):
         records += [template.resource for template in self.templates.values()]
         return frozenset().union(*(record.scopes for record in records))
 
+    def run(
+        self,
+        transport: str = "stdio",
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        path: str | None = None,
+        log_level: str | None = None,
+    ) -> None:
+        """Serve this server until stopped, as FastMCP's ``mcp.run()`` does: ``"stdio"`` (the default)
+        or ``"http"`` (also ``"streamable-http"``) with uvicorn; the rest of the settings come from
+        ``FASTMCP_*``. For production, serve ``app.main:app`` with gunicorn instead."""
+        from app.__main__ import serve  # the protocol layer starts a server only when asked
+        from app.settings import load_settings
+
+        if transport not in ("stdio", "http", "streamable-http"):
+            raise ValueError(f"transport must be 'stdio' or 'http', not {transport!r}")
+        overrides = {"host": host, "port": port, "streamable_http_path": path, "log_level": log_level}
+        settings = load_settings(**{key: value for key, value in overrides.items() if value is not None})
+        serve(settings, "stdio" if transport == "stdio" else "http", server=self)
+
     async def _announce(self, method: str, uri: str | None = None) -> None:
         """Announce a change from code outside a request; a no-op until an endpoint serves this server."""
         for listeners in list(self.listeners):
