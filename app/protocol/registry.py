@@ -121,6 +121,10 @@ class MCPServer(Announcements):
         meta: dict[str, Any] | None = None,
         timeout: float | None = None,
         scopes: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        enabled: bool = True,
+        output_schema: object | None = ...,
+        exclude_args: Iterable[str] = (),
     ) -> Callable[[F], F]: ...
 
     def tool(
@@ -134,20 +138,32 @@ class MCPServer(Announcements):
         meta: dict[str, Any] | None = None,
         timeout: float | None = None,
         scopes: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        enabled: bool = True,
+        output_schema: object | None = ...,
+        exclude_args: Iterable[str] = (),
     ) -> F | Callable[[F], F]:
         """Register a tool: bare ``@server.tool`` or ``@server.tool(name=..., annotations=...)``.
 
         The docstring is the description, type hints the ``inputSchema``; the return annotation
         gives an ``outputSchema`` unless it is text or content blocks. ``timeout`` (seconds) replaces
         the server's default time limit for this tool; ``scopes`` are what a caller's token must hold.
+        FastMCP's options mean what they mean there: ``tags`` are kept on the tool (``server.tools``),
+        ``enabled=False`` leaves it unregistered, ``output_schema=None`` sends no ``outputSchema``
+        (a schema of your own is not taken: annotate the return type), ``exclude_args`` hides
+        parameters with defaults from the schema and from clients.
         """
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        if output_schema is not ... and output_schema is not None:
+            raise TypeError("output_schema takes only None (no outputSchema): annotate the return type instead")
 
         def register(fn: F) -> F:
+            if not enabled:
+                return fn
             tool_name = name or fn.__name__
-            signature = inspect_parameters(fn, Context)
-            output = inspect_output(fn)
+            signature = inspect_parameters(fn, Context, frozenset(exclude_args))
+            output = inspect_output(fn) if output_schema is ... else None
             definition = _definition(
                 name=tool_name,
                 title=title,
@@ -158,7 +174,7 @@ class MCPServer(Announcements):
                 _meta=meta,
             )
             self.tools[tool_name] = Tool(
-                tool_name, fn, is_async(fn), signature, output, definition, timeout, frozenset(scopes)
+                tool_name, fn, is_async(fn), signature, output, definition, timeout, frozenset(scopes), frozenset(tags)
             )
             self._changed()
             return fn

@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,15 +78,22 @@ class Output:
         return {"result": data} if self.wrapped else data
 
 
-def inspect_parameters(fn: Callable[..., Any], context_type: type) -> Signature:
-    """Build the argument model and schema of ``fn``; the ``context_type`` parameter is left out."""
+def inspect_parameters(fn: Callable[..., Any], context_type: type, exclude: Collection[str] = ()) -> Signature:
+    """Build the argument model and schema of ``fn``; the ``context_type`` parameter is left out, and so
+    are the ``exclude`` ones (they keep their defaults: a client cannot set them)."""
     hints = typing.get_type_hints(fn, include_extras=True)
     fields: dict[str, Any] = {}
     context_param = None
-    for name, parameter in inspect.signature(fn).parameters.items():
+    parameters = inspect.signature(fn).parameters
+    for name in exclude:
+        if name not in parameters or parameters[name].default is parameters[name].empty:
+            raise TypeError(f"{fn.__qualname__}: exclude_args names {name!r}, which is not a parameter with a default")
+    for name, parameter in parameters.items():
         annotation = hints.get(name, Any)
         if annotation is context_type or context_type in typing.get_args(annotation):
             context_param = name
+            continue
+        if name in exclude:
             continue
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             raise TypeError(f"{fn.__qualname__}: *args and **kwargs cannot be described to a client")

@@ -30,6 +30,8 @@ class Tool:
     """Seconds the tool may run; ``None`` takes the server's default (``FASTMCP_TOOL_TIME_LIMIT_SECONDS``)."""
     scopes: frozenset[str] = frozenset()
     """Scopes a caller's token must hold to call it."""
+    tags: frozenset[str] = frozenset()
+    """The author's labels (FastMCP's ``tags``): kept for the author's own use, not sent to clients."""
 
     async def call(self, arguments: dict[str, Any], ctx: Context, runner: Runner) -> dict[str, Any]:
         """Run the tool. Bad arguments and failures of its body become ``isError`` results (SEP-1303)."""

@@ -1,0 +1,67 @@
+"""The decorator options FastMCP users write, with FastMCP's meaning, or a clear error."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.protocol.context import Context
+from app.protocol.invoke import Runner
+from app.protocol.registry import MCPServer
+
+server = MCPServer("ported")
+
+
+@server.tool(tags={"math", "public"})
+def double(x: int) -> int:
+    return 2 * x
+
+
+@server.tool(enabled=False)
+def hidden() -> str:
+    return "never listed"
+
+
+@server.tool(output_schema=None)
+def plain(x: int) -> int:
+    return x
+
+
+@server.tool(exclude_args=["secret"])
+def guarded(query: str, secret: str = "server-side") -> str:
+    return f"{query} with {secret}"
+
+
+def test_tags_are_kept_and_disabled_tools_are_not_registered() -> None:
+    assert server.tools["double"].tags == {"math", "public"}
+    assert "hidden" not in server.tools
+
+
+async def test_output_schema_none_sends_no_output_schema(ctx: Context) -> None:
+    assert "outputSchema" in server.tools["double"].definition
+    assert "outputSchema" not in server.tools["plain"].definition
+    result = await server.tools["plain"].call({"x": 3}, ctx, Runner())
+    assert result == {"content": [{"type": "text", "text": "3"}], "isError": False}
+
+
+async def test_excluded_args_are_hidden_and_keep_their_default(ctx: Context) -> None:
+    schema = server.tools["guarded"].definition["inputSchema"]
+    assert set(schema["properties"]) == {"query"}
+    result = await server.tools["guarded"].call({"query": "q"}, ctx, Runner())
+    assert result["content"][0]["text"] == "q with server-side"
+    forced = await server.tools["guarded"].call({"query": "q", "secret": "mine"}, ctx, Runner())
+    assert forced["isError"] is True
+
+
+def test_what_we_lack_or_cannot_mean_is_a_clear_error() -> None:
+    with pytest.raises(TypeError, match="output_schema takes only None"):
+        server.tool(output_schema={"type": "object"})
+    with pytest.raises(TypeError, match="exclude_args names 'nope'"):
+        server.tool(exclude_args=["nope"])(lambda query="": query)
+    with pytest.raises(TypeError, match="exclude_args names 'query'"):
+
+        @server.tool(exclude_args=["query"])
+        def needs(query: str) -> str:
+            return query
+
+    with pytest.raises(TypeError, match="unexpected keyword argument 'serializer'"):
+        server.tool(serializer=str)  # type: ignore[call-overload]
