@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
+from pydantic_core import to_jsonable_python
 
 ContentBlock = dict[str, Any]
 """A wire content block: ``{"type": "text", "text": ...}`` and friends."""
@@ -166,8 +167,9 @@ def resource_contents(uri: str, text: str | None, blob: bytes | None, mime_type:
 
 
 def to_json_text(value: Any) -> str:
-    """The text mirror of a structured value."""
-    return orjson.dumps(value).decode()
+    """The text mirror of a structured value; pydantic models, dataclasses, dates and the like are
+    converted as pydantic would (only values orjson does not know pay for it)."""
+    return orjson.dumps(value, default=to_jsonable_python).decode()
 
 
 def to_content(value: Any) -> list[ContentBlock]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 
 from app.protocol.context import Context
@@ -65,3 +66,22 @@ def test_what_we_lack_or_cannot_mean_is_a_clear_error() -> None:
 
     with pytest.raises(TypeError, match="unexpected keyword argument 'serializer'"):
         server.tool(serializer=str)  # type: ignore[call-overload]
+
+
+class Inventory(pydantic.BaseModel):
+    items: list[str]
+    count: int
+
+
+@server.resource("inventory://all")
+def inventory() -> Inventory:
+    return Inventory(items=["apple"], count=1)
+
+
+async def test_a_resource_may_return_a_model_like_a_tool(ctx: Context) -> None:
+    [contents] = await server.resources["inventory://all"].read("inventory://all", ctx, Runner())
+    assert contents == {
+        "uri": "inventory://all",
+        "mimeType": "application/json",
+        "text": '{"items":["apple"],"count":1}',
+    }
