@@ -100,7 +100,9 @@ def serve(settings: Settings, transport: str, *, server: MCPServer | None = None
 
         assert server is not None
         engine = create_engine(server, settings)
-        asyncio.run(serve_stdio(engine, settings.max_request_body_size, create_telemetry(server, settings)))
+        telemetry = create_telemetry(server, settings)
+        timeout = settings.client_reply_timeout_seconds
+        asyncio.run(serve_stdio(engine, settings.max_request_body_size, telemetry, reply_timeout_seconds=timeout))
     else:
         serve_http(settings, server, reload=reload)
 

@@ -249,3 +249,31 @@ async def test_stdio(mode: str, version: str) -> None:
     assert isinstance(text, types.TextResourceContents) and text.text.startswith("This is the content")
     assert _text(prompt) == "This is a simple prompt for testing."
     assert completion.values == ["test", "testing", "testValue1"]
+
+
+@pytest.mark.parametrize(("mode", "version"), ERAS)
+async def test_stdio_sampling_and_elicitation(mode: str, version: str) -> None:
+    """stdio is a full transport: the handshake era asks on stdout and reads the answer from stdin;
+    2026-07-28 asks by multi round-trip requests, as over HTTP."""
+    server = StdioServerParameters(
+        command=sys.executable, args=["-m", "app", CONFORMANCE_SERVER, "--transport", "stdio"], cwd=REPO
+    )
+
+    async def sample(
+        context: ClientRequestContext, params: types.CreateMessageRequestParams
+    ) -> types.CreateMessageResult:
+        return types.CreateMessageResult(
+            role="assistant", content=types.TextContent(type="text", text="piped"), model="test-model"
+        )
+
+    async def elicit(context: ClientRequestContext, params: types.ElicitRequestParams) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"username": "pipe", "email": "pipe@example.com"})
+
+    async with Client(
+        server, mode=mode, read_timeout_seconds=TIMEOUT, sampling_callback=sample, elicitation_callback=elicit
+    ) as client:
+        assert client.protocol_version == version
+        sampled = await client.call_tool("test_sampling", {"prompt": "Say hi"})
+        elicited = await client.call_tool("test_elicitation", {"message": "Who?"})
+    assert _text(sampled) == "LLM response: piped"
+    assert "pipe@example.com" in _text(elicited)
