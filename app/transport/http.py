@@ -13,6 +13,7 @@ answer any request.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -51,6 +52,7 @@ from app.transport.streams import OpenStreams, StreamSettings
 if TYPE_CHECKING:
     from app.telemetry.setup import Telemetry
 
+logger = logging.getLogger("app.transport")
 _JSON = b"application/json"
 _SSE = b"text/event-stream"
 RESUMABLE_SINCE = "2025-11-25"
@@ -100,6 +102,7 @@ class MCPEndpoint:
         self.observer = telemetry.observer(engine) if telemetry is not None else None
         """Answers in place of the engine when telemetry is on: a span, a measurement, a log line."""
         self._started = False
+        self._refused: set[bytes] = set()
         store.subscribe(CANCEL_TOPIC, calls.cancel)
         self.listeners = Listeners(store.publish)
         """This worker's ``subscriptions/listen`` streams; announcements reach them through the store."""
@@ -161,9 +164,18 @@ class MCPEndpoint:
         """The DNS-rebinding guard: a browser page on another site must not reach a local server."""
         if name == b"host":
             if self.allowed_hosts is not None and not self.allowed_hosts.allows(value):
+                self._tell_operator("Host", value, "FASTMCP_HTTP_ALLOWED_HOSTS")
                 raise HostNotAllowed("Host not allowed: list it in FASTMCP_HTTP_ALLOWED_HOSTS")
         elif name == b"origin" and not self.allowed_origins.allows(value):
+            self._tell_operator("Origin", value, "FASTMCP_HTTP_ALLOWED_ORIGINS")
             raise OriginNotAllowed("Origin not allowed: list it in FASTMCP_HTTP_ALLOWED_ORIGINS")
+
+    def _tell_operator(self, header: str, value: bytes, setting: str) -> None:
+        """Log a refused ``Host``/``Origin`` once per value (at most 100 values a worker), so a proxy
+        sending a name the settings lack shows in the log, and a stream of probes does not flood it."""
+        if value not in self._refused and len(self._refused) < 100:
+            self._refused.add(value)
+            logger.warning("refused %s %r: if it is yours, list it in %s", header, value.decode("latin-1"), setting)
 
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
         era, request_id = Era.LEGACY, None

@@ -90,9 +90,15 @@ async def test_a_foreign_origin_is_403_and_a_local_one_passes(client: MCPTestCli
     assert local.result == {}
 
 
-async def test_a_foreign_host_is_refused(client: MCPTestClient) -> None:
-    exchange = await client.request("ping", headers={"Host": "evil.example.com"})
-    assert exchange.status == 421
+async def test_a_foreign_host_is_refused_with_the_fix_and_logged_once(
+    client: MCPTestClient, example_server: RunningServer
+) -> None:
+    for _ in range(3):
+        exchange = await client.request("ping", headers={"Host": "unlisted.example.com"})
+        assert exchange.status == 421
+        assert "FASTMCP_HTTP_ALLOWED_HOSTS" in exchange.error["message"]
+    logged = [line for line in example_server.output(100_000).splitlines() if "unlisted.example.com" in line]
+    assert len(logged) == 1 and "FASTMCP_HTTP_ALLOWED_HOSTS" in logged[0], logged
 
 
 @pytest.mark.parametrize("mcp_server", [ServerSpec.of(FASTMCP_HTTP_ALLOWED_HOSTS='["mcp.example.com"]')], indirect=True)
