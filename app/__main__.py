@@ -113,7 +113,9 @@ def serve_http(settings: Settings, server: MCPServer | None, *, reload: bool) ->
     if reload:
         # The reloader re-imports the app in a child process, which reads its settings from the
         # environment: hand the resolved ones over that way.
-        for name, value in settings.model_dump(include={"server", "host", "port", "streamable_http_path"}).items():
+        for name, value in settings.model_dump(
+            include={"server", "host", "port", "streamable_http_path", "log_level"}
+        ).items():
             os.environ[f"FASTMCP_{name.upper()}"] = str(value)
         app: object = "app.main:app"
     else:

@@ -34,6 +34,8 @@ class Prompt:
     description: str | None
     definition: dict[str, Any]
     scopes: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    """The author's labels (FastMCP's ``tags``), not sent to clients."""
 
     async def render(self, arguments: dict[str, Any], ctx: Context, runner: Runner) -> dict[str, Any]:
         """Run the prompt function; missing or bad arguments are the client's mistake (-32602)."""

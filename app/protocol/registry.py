@@ -191,13 +191,18 @@ class MCPServer(Announcements):
         mime_type: str | None = None,
         annotations: dict[str, Any] | None = None,
         scopes: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        enabled: bool = True,
     ) -> Callable[[F], F]:
         """Register a resource at a fixed URI, or a template when ``uri`` has ``{variables}`` (RFC 6570).
 
-        A template's variables are passed to the function's parameters of the same names.
+        A template's variables are passed to the function's parameters of the same names. ``tags`` and
+        ``enabled`` mean what they mean for :meth:`tool`.
         """
 
         def register(fn: F) -> F:
+            if not enabled:
+                return fn
             signature = inspect_parameters(fn, Context)
             fields = {
                 "name": name or fn.__name__,
@@ -212,12 +217,14 @@ class MCPServer(Announcements):
                 if missing:
                     raise TypeError(f"{fn.__qualname__}: parameters {sorted(missing)} are not in {uri!r}")
                 definition = _definition(uriTemplate=uri, **fields)
-                record = Resource(uri, fn, is_async(fn), signature, mime_type, definition, frozenset(scopes))
+                record = Resource(
+                    uri, fn, is_async(fn), signature, mime_type, definition, frozenset(scopes), frozenset(tags)
+                )
                 self.templates[uri] = ResourceTemplate(template, record)
             else:
                 definition = _definition(uri=uri, **fields)
                 self.resources[uri] = Resource(
-                    uri, fn, is_async(fn), signature, mime_type, definition, frozenset(scopes)
+                    uri, fn, is_async(fn), signature, mime_type, definition, frozenset(scopes), frozenset(tags)
                 )
             self._changed()
             return fn
@@ -235,6 +242,8 @@ class MCPServer(Announcements):
         title: str | None = None,
         description: str | None = None,
         scopes: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        enabled: bool = True,
     ) -> Callable[[F], F]: ...
 
     def prompt(
@@ -245,10 +254,15 @@ class MCPServer(Announcements):
         title: str | None = None,
         description: str | None = None,
         scopes: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        enabled: bool = True,
     ) -> F | Callable[[F], F]:
-        """Register a prompt; its parameters are the prompt's arguments (required when they have no default)."""
+        """Register a prompt; its parameters are the prompt's arguments (required when they have no default).
+        ``tags`` and ``enabled`` mean what they mean for :meth:`tool`."""
 
         def register(fn: F) -> F:
+            if not enabled:
+                return fn
             prompt_name = name or fn.__name__
             signature = inspect_parameters(fn, Context)
             text = _describe(fn, description)
@@ -256,7 +270,7 @@ class MCPServer(Announcements):
                 name=prompt_name, title=title, description=text, arguments=prompt_arguments(signature)
             )
             self.prompts[prompt_name] = Prompt(
-                prompt_name, fn, is_async(fn), signature, text, definition, frozenset(scopes)
+                prompt_name, fn, is_async(fn), signature, text, definition, frozenset(scopes), frozenset(tags)
             )
             self._changed()
             return fn

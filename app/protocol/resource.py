@@ -36,6 +36,8 @@ class Resource:
     mime_type: str | None
     definition: dict[str, Any]
     scopes: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    """The author's labels (FastMCP's ``tags``), not sent to clients."""
 
     async def read(
         self, uri: str, ctx: Context, runner: Runner, variables: dict[str, str] | None = None

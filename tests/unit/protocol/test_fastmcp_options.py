@@ -85,3 +85,24 @@ async def test_a_resource_may_return_a_model_like_a_tool(ctx: Context) -> None:
         "mimeType": "application/json",
         "text": '{"items":["apple"],"count":1}',
     }
+
+
+@server.resource("notes://hidden", enabled=False)
+def hidden_notes() -> str:
+    return "never listed"
+
+
+@server.prompt(tags={"review"})
+def review(code: str) -> str:
+    return f"Review {code}"
+
+
+@server.prompt(enabled=False)
+def draft() -> str:
+    return "never listed"
+
+
+def test_resources_and_prompts_take_tags_and_enabled_too() -> None:
+    assert "notes://hidden" not in server.resources
+    assert server.prompts["review"].tags == {"review"}
+    assert "draft" not in server.prompts
