@@ -154,8 +154,9 @@ class MemoryEventStore:
         now = time.monotonic()
         self._expire(now)
         caller = sys.intern(caller)  # one copy per caller, not per stream (a JWT's key is new per request)
-        self._live[stream_id] = _Stream(caller, now + self.ttl_seconds, trace)
-        self._bytes += _STREAM_OVERHEAD
+        stream = self._live[stream_id] = _Stream(caller, now + self.ttl_seconds, trace)
+        stream.size += len(trace)  # a traceparent with telemetry on: counted like the events
+        self._bytes += stream.size
         self._evict()
 
     async def trace_of(self, stream_id: str) -> str:

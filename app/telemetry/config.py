@@ -56,6 +56,7 @@ class TelemetryConfig:
     metric_timeout_seconds: float = 30.0
     prometheus_host: str = "localhost"
     prometheus_port: int = 9464
+    span_event_limit: int = 128
 
     @property
     def enabled(self) -> bool:
@@ -95,6 +96,7 @@ def read_config(environ: Mapping[str, str]) -> TelemetryConfig:
         metric_timeout_seconds=_number(get, "OTEL_METRIC_EXPORT_TIMEOUT", 30000) / 1000,
         prometheus_host=get("OTEL_EXPORTER_PROMETHEUS_HOST", "localhost"),
         prometheus_port=int(_number(get, "OTEL_EXPORTER_PROMETHEUS_PORT", 9464)),
+        span_event_limit=max(0, int(_number(get, "OTEL_SPAN_EVENT_COUNT_LIMIT", 128))),
     )
 
 
@@ -150,7 +152,8 @@ def _destination(signal: str, get: Getter) -> Destination:
     compression = either("COMPRESSION", "none").lower()
     if compression not in ("gzip", "none"):
         raise TelemetryConfigError(f"OTEL_EXPORTER_OTLP_COMPRESSION={compression} is not one of gzip, none")
-    timeout_ms = _number(lambda name: get(own + name) or get("OTEL_EXPORTER_OTLP_" + name), "TIMEOUT", 10000)
+    timeout = own + "TIMEOUT" if get(own + "TIMEOUT") else "OTEL_EXPORTER_OTLP_TIMEOUT"
+    timeout_ms = _number(get, timeout, 10000)
     return Destination(url, headers, timeout_ms / 1000, compression == "gzip", either("CERTIFICATE") or None)
 
 

@@ -249,8 +249,7 @@ class Observer:
             span.attributes["error.type"] = error_type
             if status is not None:
                 span.status_message = status
-        if span.sampled:
-            span.end()
+        span.end()
         if self.lines is not None:
             log_request(self.lines, span, method, target, error_type, seconds, ctx)
 

@@ -136,6 +136,8 @@ class SpanEncoder:
             for at, event_name, event_attributes in span.events:
                 event = b"\x09" + _pack_fixed64(at) + _field(2, event_name.encode()) + attributes(3, event_attributes)
                 parts.append(_field(11, event))
+        if span.dropped_events:
+            parts += (b"\x60", _varint(span.dropped_events))  # field 12, dropped_events_count
         if span.links:
             for trace_id, span_id, link_attributes in span.links:
                 link = b"\x0a\x10" + trace_id.to_bytes(16, "big") + b"\x12\x08" + span_id.to_bytes(8, "big")

@@ -19,7 +19,7 @@ from app.telemetry.metrics import Registry
 from app.telemetry.observer import Observer, ServerMetrics
 from app.telemetry.otlp import OTLPSender, SpanEncoder, encode_resource, encode_scope
 from app.telemetry.prometheus import ScrapeServer
-from app.telemetry.spans import Sampler
+from app.telemetry.spans import Sampler, Span
 from app.telemetry.store import ObservedStore
 
 logger = logging.getLogger("app.telemetry")
@@ -74,6 +74,7 @@ class Telemetry:
         self.resource = self._resource()
         attributes = dict(self.resource.attributes)
         config = self.config
+        Span.max_events = config.span_event_limit
         if self.spans is not None:
             self.spans.sink = self._span_sink(attributes)
             self.spans.start()

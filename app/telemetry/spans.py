@@ -85,8 +85,13 @@ class Sampler:
 class Span:
     """One span. Unsampled spans keep their ids (logs name them) and drop everything else."""
 
+    max_events = 128
+    """Events kept per span (``OTEL_SPAN_EVENT_COUNT_LIMIT``): a tool reporting progress for hours
+    must not grow its span; later events are counted as dropped, as the SDK does."""
+
     __slots__ = (
         "attributes",
+        "dropped_events",
         "end_ns",
         "events",
         "kind",
@@ -127,6 +132,7 @@ class Span:
         self.start_ns = time.time_ns()
         self.end_ns = 0
         self.events: list[tuple[int, str, dict[str, Any]]] | None = None
+        self.dropped_events = 0
         self.links: list[tuple[int, int, dict[str, Any]]] | None = None
         self.status_message: str | None = None
         """Set (maybe empty) when the span ends in error."""
@@ -143,7 +149,10 @@ class Span:
         if self.sampled:
             if self.events is None:
                 self.events = []
-            self.events.append((time.time_ns(), name, attributes))
+            if len(self.events) < self.max_events:
+                self.events.append((time.time_ns(), name, attributes))
+            else:
+                self.dropped_events += 1
 
     def add_link(self, trace_id: int, span_id: int, attributes: dict[str, Any]) -> None:
         if self.sampled:

@@ -39,6 +39,11 @@ def test_a_signal_endpoint_is_used_as_is_and_its_own_settings_win() -> None:
     assert config.destinations["metrics"].headers == {"api-key": "shared", "x": "1"}
 
 
+def test_the_span_event_limit_is_the_sdk_variable() -> None:
+    assert read_config({}).span_event_limit == 128
+    assert read_config({"OTEL_SPAN_EVENT_COUNT_LIMIT": "16"}).span_event_limit == 16
+
+
 def test_sdk_disabled_wins_and_none_turns_a_signal_off() -> None:
     assert not read_config({"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}).enabled
     config = read_config({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_METRICS_EXPORTER": "none"})
@@ -69,6 +74,8 @@ def test_samplers_follow_the_sdk_names_and_ratio_rule() -> None:
             "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
         ),
         ({"OTEL_EXPORTER_OTLP_COMPRESSION": "brotli"}, "OTEL_EXPORTER_OTLP_COMPRESSION"),
+        ({"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "soon"}, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=soon"),
+        ({"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, "OTEL_EXPORTER_OTLP_TIMEOUT=soon"),
     ],
 )
 def test_what_cannot_be_honoured_is_refused_by_name(environ: dict[str, str], named: str) -> None:

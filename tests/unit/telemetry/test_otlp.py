@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from app.telemetry.otlp import SpanEncoder, encode_resource, encode_scope
-from app.telemetry.spans import SERVER, Parent, Sampler, start_span
+from app.telemetry.spans import SERVER, Parent, Sampler, Span, start_span
 from infra.sim.collector import attributes_of
 
 
@@ -47,3 +48,16 @@ def test_a_root_span_has_no_parent_and_its_flags_say_local() -> None:
     request.ParseFromString(SpanEncoder(b"", b"").request([span]))
     decoded = request.resource_spans[0].scope_spans[0].spans[0]
     assert decoded.parent_span_id == b"" and decoded.flags == 0x101 and decoded.status.code == 0
+
+
+def test_a_span_keeps_a_bounded_number_of_events_and_counts_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Span, "max_events", 2)
+    span = start_span("tools/call long", SERVER, None, Sampler("always_on"), {})
+    for n in range(5):
+        span.add_event("notifications/progress", {"mcp.progress": n})
+    span.end()
+    request = ExportTraceServiceRequest()
+    request.ParseFromString(SpanEncoder(b"", b"").request([span]))
+    decoded = request.resource_spans[0].scope_spans[0].spans[0]
+    assert [attributes_of(event.attributes)["mcp.progress"] for event in decoded.events] == [0, 1]
+    assert decoded.dropped_events_count == 3
