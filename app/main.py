@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth.metadata import metadata_routes, resource_metadata_url
 from app.events.memory import MemoryEventStore
 from app.events.store import EventStore
+from app.events.tasks import MemoryTaskRecords, TaskRecords
 from app.health import Health
 from app.layers import Layer, cors_layer, wrap
 from app.lifecycle import lifespan
@@ -35,6 +36,7 @@ from app.transport.calls import RunningCalls
 from app.transport.http import MCPEndpoint
 from app.transport.responses import orphan_event
 from app.transport.streams import OpenStreams, StreamSettings
+from app.transport.tasks import TaskSettings
 from app.workers import worker_count
 
 if TYPE_CHECKING:
@@ -114,6 +116,17 @@ def create_store(settings: Settings) -> EventStore:
     )
 
 
+def create_task_records(store: EventStore, settings: Settings) -> TaskRecords:
+    """Tasks are kept where the store keeps streams: in its Redis, or in this process."""
+    if settings.event_store == "redis":
+        from app.events.redis_store import RedisEventStore
+        from app.events.redis_tasks import RedisTaskRecords
+
+        if isinstance(store, RedisEventStore):
+            return RedisTaskRecords(store)
+    return MemoryTaskRecords(settings.task_max_stored)
+
+
 def create_telemetry(server: MCPServer, settings: Settings) -> Telemetry | None:
     """Telemetry as ``OTEL_*`` and ``FASTMCP_LOG_REQUESTS`` ask; ``None`` (nothing imported, nothing
     on the request path) when they ask for nothing."""
@@ -142,6 +155,16 @@ def create_endpoint(
     what ``OTEL_*`` asks for unless ``telemetry`` is given."""
     hosts = settings.http_allowed_hosts
     store = store or create_store(settings)
+    answers_reach_every_worker = settings.event_store == "redis" or worker_count(settings) == 1
+    tasks = None
+    if answers_reach_every_worker and settings.task_max_running > 0:
+        task_settings = TaskSettings(
+            ttl_seconds=settings.task_ttl_seconds,
+            poll_interval_ms=settings.task_poll_interval_ms,
+            max_running=settings.task_max_running,
+            reply_timeout_seconds=settings.client_reply_timeout_seconds,
+        )
+        tasks = (create_task_records(store, settings), task_settings)
     streams, calls = OpenStreams(settings.sse_keepalive_seconds), RunningCalls()
     telemetry = telemetry or create_telemetry(server, settings)
     if telemetry is not None:
@@ -162,8 +185,9 @@ def create_endpoint(
         max_body_size=settings.max_request_body_size,
         json_response=settings.json_response,
         reply_timeout_seconds=settings.client_reply_timeout_seconds,
-        answers_reach_every_worker=settings.event_store == "redis" or worker_count(settings) == 1,
+        answers_reach_every_worker=answers_reach_every_worker,
         telemetry=telemetry,
+        tasks=tasks,
     )
 
 

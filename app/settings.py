@@ -145,6 +145,14 @@ class Settings(BaseSettings):
     replicas answer (the Redis store, or more than one worker); one process may generate its own."""
     request_state_ttl_seconds: float = Field(600.0, gt=0)
     """How long a client has to answer a 2026-07-28 question and retry."""
+    task_ttl_seconds: int = Field(3600, gt=0)
+    """How long a task (the tasks extension) is kept, from its creation; it may run at most this long."""
+    task_poll_interval_ms: int = Field(1000, gt=0)
+    """The ``pollIntervalMs`` a task suggests to its client."""
+    task_max_running: int = Field(64, ge=0)
+    """Tasks one worker runs at once; past it (or at 0) a call is answered inline, as without tasks."""
+    task_max_stored: int = Field(10_000, gt=0)
+    """Memory store: tasks kept per worker; past it the oldest go first."""
     drain_delay_seconds: float = Field(0.0, ge=0)
     """After SIGTERM, keep serving this long with ``/readyz`` failing, so balancers stop sending first."""
 

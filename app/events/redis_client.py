@@ -37,6 +37,9 @@ class Keys:
     def reply(self, request_id: str) -> str:
         return f"{self.prefix}{{r:{request_id}}}:reply"
 
+    def task(self, task_id: str) -> str:
+        return f"{self.prefix}{{t:{task_id}}}:task"
+
     def topic(self, name: str) -> str:
         return f"{self.prefix}topic:{name}"
 

@@ -29,7 +29,14 @@ from app.protocol.versions import (
     Era,
 )
 
-_NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+_NAME_PARAM = {
+    "tools/call": "name",
+    "prompts/get": "name",
+    "resources/read": "uri",
+    "tasks/get": "taskId",
+    "tasks/update": "taskId",
+    "tasks/cancel": "taskId",
+}
 """Which ``params`` field the ``Mcp-Name`` header mirrors, per method."""
 _EMPTY: dict[str, Any] = {}
 

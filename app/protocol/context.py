@@ -112,6 +112,24 @@ class Context(Announcements):
         if self._announcer is not None:
             await self._announcer._announce(method, uri)
 
+    def for_task(self, channel: ClientChannel) -> Context:
+        """This request's context for its work running on as a task: the same caller and facts, no
+        stream (the reply has ended), and questions through ``channel`` (``tasks/update`` answers)."""
+        return Context(
+            request_id=self.request_id,
+            method=self.method,
+            era=self.era,
+            protocol_version=self.protocol_version,
+            meta=self.meta,
+            client_capabilities=self.client_capabilities,
+            progress_token=None,
+            log_level=None,
+            emit=None,
+            channel=channel,
+            principal=self.principal,
+            announcer=self._announcer,
+        )
+
     @property
     def can_stream(self) -> bool:
         """Whether notifications reach the client (an SSE reply, stdio), not only the final result."""

@@ -28,13 +28,14 @@ from app.protocol.errors import (
     UnknownTool,
 )
 from app.protocol.invoke import Runner
-from app.protocol.listen import LIST_CHANGES, Listeners, honoured
+from app.protocol.listen import LIST_CHANGES, MAX_RESOURCE_SUBSCRIPTIONS, Listeners, honoured
 from app.protocol.messages import error_response, result_response
 from app.protocol.pages import ListPages, cache_hints
 from app.protocol.principal import ANONYMOUS, Principal, bearer_challenge
 from app.protocol.registry import MCPServer
 from app.protocol.request_state import StateSealer
 from app.protocol.retry import RETRYABLE, InputRequired, Retries
+from app.protocol.tasks import EXTENSION, STATUS_NOTIFICATION, TaskHost, TaskNotFound, require_extension, task_id_of
 from app.protocol.versions import (
     META_SERVER_INFO,
     SUPPORTED_VERSIONS,
@@ -99,6 +100,9 @@ class Engine:
         """Stateless handshake-era requests cannot remember ``logging/setLevel``; this stands in for it."""
         self.listeners: Listeners | None = None
         """This worker's listen streams (set by the transport that can carry them: :meth:`listen_with`)."""
+        self.tasks: TaskHost | None = None
+        """Where calls of ``task=True`` tools may become tasks (set by a transport whose store can keep
+        them for every worker that may be asked about them)."""
         self.retries = retries or Retries(StateSealer.generated(600))
         """2026-07-28's questions to the client (MRTR): opens a retry's ``requestState``, seals the next."""
         self.result_meta = {META_SERVER_INFO: server.info}
@@ -126,6 +130,9 @@ class Engine:
                 **shared,
                 "server/discover": self.server_discover,
                 "subscriptions/listen": self.subscriptions_listen,
+                "tasks/get": self.tasks_get,
+                "tasks/update": self.tasks_update,
+                "tasks/cancel": self.tasks_cancel,
             },
         }
 
@@ -202,7 +209,12 @@ class Engine:
         if tool is None:
             raise UnknownTool(f"Unknown tool: {name}")
         self._authorize(tool.scopes, ctx)
-        return await tool.call(_object(params, "arguments"), ctx, self.runner)
+        arguments = _object(params, "arguments")
+        if tool.task and self.tasks is not None and self.tasks.offered(ctx):
+            return await self.tasks.start(
+                lambda task_ctx: tool.call(arguments, task_ctx, self.runner), ctx, tool.time_limit
+            )
+        return await tool.call(arguments, ctx, self.runner)
 
     async def resources_read(self, params: dict[str, Any], ctx: Context) -> Result:
         uri = _string(params, "uri", self.max_uri_length)
@@ -269,6 +281,8 @@ class Engine:
             capabilities["prompts"] = {"listChanged": announces}
         if server.completers:
             capabilities["completions"] = {}
+        if era is Era.MODERN and self.tasks is not None and any(tool.task for tool in server.tools.values()):
+            capabilities["extensions"] = {EXTENSION: {}}
         return capabilities
 
     # -- handshake era -----------------------------------------------------------------------
@@ -317,13 +331,70 @@ class Engine:
         (JSON-only) gets the acknowledgement's filter and the end at once."""
         subscription = {"io.modelcontextprotocol/subscriptionId": ctx.request_id}
         wanted = honoured(params.get("notifications"), self.max_uri_length) if self.listeners is not None else {}
+        task_ids = await self._listened_tasks(params.get("notifications"), ctx)
+        if task_ids:
+            wanted["taskIds"] = task_ids
         await ctx.notify("notifications/subscriptions/acknowledged", {"notifications": wanted, "_meta": subscription})
         if self.listeners is not None and ctx.can_stream and wanted:
             kinds = frozenset(LIST_CHANGES[key] for key in LIST_CHANGES if key in wanted)
-            async with self.listeners.subscribe(kinds, frozenset(wanted.get("resourceSubscriptions", ()))) as listening:
+            uris = frozenset(wanted.get("resourceSubscriptions", ()))
+            async with self.listeners.subscribe(kinds, uris, frozenset(task_ids)) as listening:
+                for task_id in task_ids:  # where each task stands now; then each change
+                    listening.offer(STATUS_NOTIFICATION, task_id)
                 while (due := await listening.next()) is not None:
-                    for method, uri in due:
-                        await ctx.notify(
-                            method, {"uri": uri, "_meta": subscription} if uri else {"_meta": subscription}
-                        )
+                    for method, name in due:
+                        notice = await self._notice(method, name, ctx)
+                        if notice is not None:
+                            await ctx.notify(method, {**notice, "_meta": subscription})
         return {"_meta": {**self.result_meta, **subscription}}
+
+    async def _notice(self, method: str, name: str | None, ctx: Context) -> dict[str, Any] | None:
+        """A listen notification's params: a task's whole current state, a resource's URI, or nothing."""
+        if method != STATUS_NOTIFICATION:
+            return {"uri": name} if name else {}
+        assert self.tasks is not None  # only listened to through the host
+        assert name is not None
+        try:
+            return await self.tasks.get(name, ctx)
+        except TaskNotFound:  # expired meanwhile
+            return None
+
+    async def _listened_tasks(self, wanted: Any, ctx: Context) -> list[str]:
+        """The ``taskIds`` of a listen request that this server will report on: the caller's own tasks.
+        Asking for any without declaring the extension is an error (-32021)."""
+        task_ids = wanted.get("taskIds") if isinstance(wanted, dict) else None
+        if not isinstance(task_ids, list) or not task_ids:
+            return []
+        require_extension(ctx)
+        if self.tasks is None or self.listeners is None:
+            return []
+        honoured_ids = []
+        for task_id in dict.fromkeys(task_ids[:MAX_RESOURCE_SUBSCRIPTIONS]):
+            try:
+                await self.tasks.get(task_id_of({"taskId": task_id}), ctx)
+            except InvalidParams:  # not a task id, or not one of the caller's
+                continue
+            honoured_ids.append(task_id)
+        return honoured_ids
+
+    # -- the tasks extension (2026-07-28) -----------------------------------------------------
+
+    def _task_host(self, ctx: Context) -> TaskHost:
+        if self.tasks is None:
+            raise MethodNotFound(f"Method not found: {ctx.method} (this server runs no tasks)")
+        return self.tasks
+
+    async def tasks_get(self, params: dict[str, Any], ctx: Context) -> Result:
+        return await self._task_host(ctx).get(task_id_of(params), ctx)
+
+    async def tasks_update(self, params: dict[str, Any], ctx: Context) -> Result:
+        host, task_id = self._task_host(ctx), task_id_of(params)
+        responses = params.get("inputResponses")
+        if not isinstance(responses, dict):
+            raise InvalidParams("params.inputResponses must be an object")
+        await host.update(task_id, responses, ctx)
+        return {}
+
+    async def tasks_cancel(self, params: dict[str, Any], ctx: Context) -> Result:
+        await self._task_host(ctx).cancel(task_id_of(params), ctx)
+        return {}

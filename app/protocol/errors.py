@@ -25,6 +25,7 @@
     │   └── Unavailable                       503         503   the event store cannot be reached now
     ├── RequestCancelled             -32800   200         200   stopped by the client's notifications/cancelled
     ├── HeaderMismatch               -32020   400         400   routing headers disagree with the body
+    ├── MissingCapability            -32021   400         400   needs a client capability not declared
     └── UnsupportedProtocolVersion   -32022   400         400   with the versions we do speak
 
     ToolError                        raised by a tool's body: an ``isError`` result, not a JSON-RPC
@@ -192,6 +193,13 @@ class RequestCancelled(MCPError):
 
 class HeaderMismatch(MCPError):
     code = -32020
+    http_status = 400
+
+
+class MissingCapability(MCPError):
+    """The request needs a client capability (or extension) it did not declare; ``data`` names it."""
+
+    code = -32021
     http_status = 400
 
 

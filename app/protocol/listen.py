@@ -24,19 +24,23 @@ LIST_CHANGES = {
     "resourcesListChanged": "notifications/resources/list_changed",
 }
 UPDATED = "notifications/resources/updated"
+TASK_STATUS = "notifications/tasks"
+"""A task's status changed (the tasks extension); its ``uri`` slot carries the task id."""
 MAX_RESOURCE_SUBSCRIPTIONS = 100
 """URIs one listen request may watch; more are not honoured (the acknowledgement says which are)."""
 
 Publish = Callable[[str, bytes], Awaitable[None]]
 Notice = tuple[str, str | None]
-"""A notification method, and the resource URI for ``notifications/resources/updated``."""
+"""A notification method, and the resource URI (``notifications/resources/updated``) or task id."""
 
 
 class Subscription:
-    def __init__(self, kinds: frozenset[str], uris: frozenset[str]) -> None:
+    def __init__(self, kinds: frozenset[str], uris: frozenset[str], task_ids: frozenset[str] = frozenset()) -> None:
         self.kinds = kinds
         """The notification methods the client opted into."""
         self.uris = uris
+        self.task_ids = task_ids
+        """The tasks whose status changes the client asked for (the tasks extension)."""
         self.pending: dict[Notice, None] = {}
         self.wake = asyncio.Event()
         self.closed = False
@@ -44,6 +48,9 @@ class Subscription:
     def offer(self, method: str, uri: str | None) -> None:
         if method == UPDATED:
             if uri not in self.uris:
+                return
+        elif method == TASK_STATUS:
+            if uri not in self.task_ids:
                 return
         elif method not in self.kinds:
             return
@@ -87,8 +94,10 @@ class Listeners:
                 subscription.offer(method, uri)
 
     @asynccontextmanager
-    async def subscribe(self, kinds: frozenset[str], uris: frozenset[str]) -> AsyncIterator[Subscription]:
-        subscription = Subscription(kinds, uris)
+    async def subscribe(
+        self, kinds: frozenset[str], uris: frozenset[str], task_ids: frozenset[str] = frozenset()
+    ) -> AsyncIterator[Subscription]:
+        subscription = Subscription(kinds, uris, task_ids)
         if self.closing:
             subscription.close()
         self._subscriptions.add(subscription)

@@ -125,6 +125,7 @@ class MCPServer(Announcements):
         enabled: bool = True,
         output_schema: object | None = ...,
         exclude_args: Iterable[str] = (),
+        task: bool = False,
     ) -> Callable[[F], F]: ...
 
     def tool(
@@ -142,6 +143,7 @@ class MCPServer(Announcements):
         enabled: bool = True,
         output_schema: object | None = ...,
         exclude_args: Iterable[str] = (),
+        task: bool = False,
     ) -> F | Callable[[F], F]:
         """Register a tool: bare ``@server.tool`` or ``@server.tool(name=..., annotations=...)``.
 
@@ -151,12 +153,16 @@ class MCPServer(Announcements):
         FastMCP's options mean what they mean there: ``tags`` are kept on the tool (``server.tools``),
         ``enabled=False`` leaves it unregistered, ``output_schema=None`` sends no ``outputSchema``
         (a schema of your own is not taken: annotate the return type), ``exclude_args`` hides
-        parameters with defaults from the schema and from clients.
+        parameters with defaults from the schema and from clients. ``task=True`` lets a call become a
+        task (the tasks extension: the client gets a handle at once and polls for the result) when
+        the client declared the extension; other clients get the result inline.
         """
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         if output_schema is not ... and output_schema is not None:
             raise TypeError("output_schema takes only None (no outputSchema): annotate the return type instead")
+        if not isinstance(task, bool):
+            raise TypeError("task takes True or False (a task's TTL and poll interval are FASTMCP_TASK_* settings)")
 
         def register(fn: F) -> F:
             if not enabled:
@@ -174,7 +180,16 @@ class MCPServer(Announcements):
                 _meta=meta,
             )
             self.tools[tool_name] = Tool(
-                tool_name, fn, is_async(fn), signature, output, definition, timeout, frozenset(scopes), frozenset(tags)
+                tool_name,
+                fn,
+                is_async(fn),
+                signature,
+                output,
+                definition,
+                timeout,
+                frozenset(scopes),
+                frozenset(tags),
+                task,
             )
             self._changed()
             return fn

@@ -32,6 +32,8 @@ class Tool:
     """Scopes a caller's token must hold to call it."""
     tags: frozenset[str] = frozenset()
     """The author's labels (FastMCP's ``tags``): kept for the author's own use, not sent to clients."""
+    task: bool = False
+    """May be answered with a task handle (the tasks extension) when the client declared it."""
 
     async def call(self, arguments: dict[str, Any], ctx: Context, runner: Runner) -> dict[str, Any]:
         """Run the tool. Bad arguments and failures of its body become ``isError`` results (SEP-1303)."""

@@ -20,6 +20,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from app.events.store import EventStore, StoreError
+from app.events.tasks import TaskRecords
 from app.protocol.admission import Admitted, RoutingHeaders, admit
 from app.protocol.channel import ClientChannel
 from app.protocol.dispatch import Engine
@@ -48,6 +49,7 @@ from app.transport.reply import Reply
 from app.transport.responses import send_empty, send_error, send_json
 from app.transport.resume import resume
 from app.transport.streams import OpenStreams, StreamSettings
+from app.transport.tasks import Tasks, TaskSettings
 
 if TYPE_CHECKING:
     from app.telemetry.setup import Telemetry
@@ -85,6 +87,7 @@ class MCPEndpoint:
         reply_timeout_seconds: float,
         answers_reach_every_worker: bool = True,
         telemetry: Telemetry | None = None,
+        tasks: tuple[TaskRecords, TaskSettings] | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -109,6 +112,12 @@ class MCPEndpoint:
         store.subscribe(CHANGES_TOPIC, self.listeners.deliver)
         engine.listen_with(self.listeners)
         streams.drain_hooks.append(self.listeners.close)
+        self.tasks: Tasks | None = None
+        """The tasks extension: where ``task=True`` tools' calls run on as tasks, when ``tasks`` (their
+        records and settings) is given; only a store every worker shares can keep them."""
+        if tasks is not None:
+            self.tasks = engine.tasks = Tasks(tasks[0], store, self.listeners.announce, tasks[1])
+            streams.drain_hooks.append(self.tasks.drain)
 
     async def start(self) -> None:
         """Start the worker's background work (the store's heartbeat and fleet channel). The lifespan
@@ -124,6 +133,8 @@ class MCPEndpoint:
         Telemetry goes last, so it sends what the rest recorded."""
         self.listeners.close()
         self.engine.listen_with(None)
+        if self.tasks is not None:
+            await self.tasks.close()
         self.streams.stop()
         self.calls.stop()
         self.engine.runner.close()

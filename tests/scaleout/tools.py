@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-from app.protocol import Context, MCPServer
+from app.protocol import Context, MCPServer, ToolError
+from app.protocol.errors import InvalidParams
 
 server = MCPServer("scaleout-tests")
 
@@ -68,3 +69,36 @@ def note(name: str) -> str:
 def greet(name: str) -> str:
     """Greet someone."""
     return f"Hello {name}"
+
+
+@server.tool(task=True)
+async def report(seconds: float, ctx: Context) -> str:
+    """A long job, run as a task for clients that take tasks: asks whom it is for, then works."""
+    answer = await ctx.elicit(
+        f"started by {os.getpid()}",
+        {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+    )
+    await asyncio.sleep(seconds)
+    return f"report for {answer.get('content', {}).get('name')}; finished by {os.getpid()}"
+
+
+@server.tool(task=True)
+async def pause(seconds: float) -> str:
+    """Wait ``seconds``, as a task for clients that take tasks."""
+    await asyncio.sleep(seconds)
+    return f"paused {seconds:g} s in {os.getpid()}"
+
+
+@server.tool(task=True)
+async def refuse(protocol_error: bool) -> str:
+    """Fail: with a JSON-RPC error (the task fails), or as a tool (the task completes with ``isError``)."""
+    if protocol_error:
+        raise InvalidParams("no such thing")
+    raise ToolError("that went wrong")
+
+
+@server.tool(task=True, timeout=0.3)
+async def overrun() -> str:
+    """Run past its time limit."""
+    await asyncio.sleep(30)
+    return "never"

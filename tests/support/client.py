@@ -45,7 +45,14 @@ LATEST_LEGACY_VERSION = "2025-11-25"
 CLIENT_INFO = {"name": "mcp-template-tests", "version": "0.0.0"}
 DEFAULT_TIMEOUT = 10.0
 ACCEPT_BOTH = "application/json, text/event-stream"
-_NAME_FIELD = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+_NAME_FIELD = {
+    "tools/call": "name",
+    "prompts/get": "name",
+    "resources/read": "uri",
+    "tasks/get": "taskId",
+    "tasks/update": "taskId",
+    "tasks/cancel": "taskId",
+}
 _REFUSED_UNREAD = {401, 403, 406, 413, 415, 421}
 """Statuses a server decides from the headers alone, before reading the body: no id to echo."""
 _LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")

@@ -24,6 +24,8 @@ import mcp_types._v2025_11_25 as legacy_schema
 import mcp_types._v2026_07_28 as modern_schema
 import pydantic
 
+from tests.support import task_wire
+
 __all__ = [
     "LEGACY_VERSIONS",
     "MODERN_VERSION",
@@ -151,10 +153,12 @@ def validate_response(version: str, method: str, message: Any) -> pydantic.BaseM
     if "error" in message:
         return _validate_error(version, what, message)
     _check(version, "JSONRPCResultResponse", message, what, message)
+    result = message["result"]
+    if schema is modern_schema and (method in task_wire.TASK_RESULTS or result.get("resultType") == "task"):
+        return _validate_task_result(method, result, message)
     model_name = _RESULTS[schema].get(method)
     if model_name is None:
         raise _fail(version, what, f"{method} has no result in this era, yet the server answered with one", message)
-    result = message["result"]
     if schema is modern_schema:
         result_type = result.get("resultType")
         if result_type not in _RESULT_TYPES:
@@ -168,6 +172,18 @@ def validate_response(version: str, method: str, message: Any) -> pydantic.BaseM
     elif method in _EMPTY_RESULT_METHODS and set(result) - {"_meta"}:
         raise _fail(version, what, "an EmptyResult must be {} (only _meta allowed)", message)
     return _check(version, model_name, result, what, message)
+
+
+def _validate_task_result(method: str, result: Any, message: Any) -> pydantic.BaseModel:
+    """The tasks extension's results: a task handle for ``tools/call``, and its three methods' results."""
+    model = task_wire.TASK_RESULTS.get(method) or (task_wire.CreateTaskResult if method == "tools/call" else None)
+    what = f"response to {method}"
+    if model is None:
+        raise _fail(MODERN_VERSION, what, f"{method} cannot answer with a task", message)
+    try:
+        return model.model_validate(result)
+    except pydantic.ValidationError as exc:
+        raise WireViolation(f"{what} is not a valid {model.__name__}:\n{exc}\nmessage: {_show(message)}") from None
 
 
 def _validate_error(version: str, what: str, message: dict[str, Any]) -> pydantic.BaseModel:
@@ -190,6 +206,11 @@ def validate_notification(version: str, message: Any) -> pydantic.BaseModel:
     schema = schema_for(version)
     method = message.get("method") if isinstance(message, dict) else None
     what = f"notification {method}"
+    if schema is modern_schema and method == "notifications/tasks":
+        try:
+            return task_wire.TaskStatusNotification.model_validate(message)
+        except pydantic.ValidationError as exc:
+            raise WireViolation(f"{what} is not a valid task status:\n{exc}\nmessage: {_show(message)}") from None
     model_name = _NOTIFICATIONS[schema].get(str(method))
     if model_name is None:
         raise _fail(version, what, "not a server notification of this era", message)

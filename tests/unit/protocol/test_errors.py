@@ -35,6 +35,7 @@ TABLE = [
     (errors.Unavailable, -32603, -32603, 503, 503),
     (errors.RequestCancelled, -32800, -32800, 200, 200),
     (errors.HeaderMismatch, -32020, -32020, 400, 400),
+    (errors.MissingCapability, -32021, -32021, 400, 400),
     (errors.UnsupportedProtocolVersion, -32022, -32022, 400, 400),
 ]
 
