@@ -1,0 +1,133 @@
+"""Tasks across the fleet (3 instances x 2 workers, one Redis): a task started on one instance is
+polled, answered (``tasks/update``), listened to and cancelled from the others; a task whose worker
+is killed ends ``failed``, and so does one whose instance shuts down, never ``working`` for ever.
+The official Python SDK client, which does not take tasks, gets the same tools' results inline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import mcp_types as types
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from infra.sim import Rig
+from tests.support.client import MODERN_VERSION, MCPTestClient
+from tests.support.wire import validate_server_message
+
+TAKES_TASKS = {"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}}
+ENDED = frozenset({"completed", "failed", "cancelled"})
+
+
+async def clients(stack: AsyncExitStack, rig: Rig) -> list[MCPTestClient]:
+    """One client per instance, each speaking to that instance only (not through the balancer)."""
+    return [
+        await stack.enter_async_context(
+            MCPTestClient(f"{instance.base_url}/mcp", version=MODERN_VERSION, capabilities=TAKES_TASKS)
+        )
+        for instance in rig.instances
+    ]
+
+
+async def start(client: MCPTestClient, tool: str, arguments: dict[str, Any]) -> str:
+    result = (await client.request("tools/call", {"name": tool, "arguments": arguments})).result
+    assert result["resultType"] == "task", result
+    task_id: str = result["taskId"]
+    return task_id
+
+
+async def poll(client: MCPTestClient, task_id: str, until: frozenset[str], timeout: float = 20) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            task: dict[str, Any] = (await client.request("tasks/get", {"taskId": task_id})).result
+            if task["status"] in until:
+                return task
+            await asyncio.sleep(0.1)
+
+
+async def test_a_task_is_polled_answered_and_heard_from_other_instances(rig: Rig) -> None:
+    async with AsyncExitStack() as stack:
+        first, second, third = await clients(stack, rig)
+        task_id = await start(first, "report", {"seconds": 0.3})
+        heard = asyncio.create_task(_statuses(third, task_id))
+        asking = await poll(second, task_id, frozenset({"input_required"}))
+        [(key, question)] = asking["inputRequests"].items()
+        asker = question["params"]["message"].removeprefix("started by ")
+        answer = {"action": "accept", "content": {"name": "ada"}}
+        await third.request("tasks/update", {"taskId": task_id, "inputResponses": {key: answer}})
+        done = await poll(second, task_id, ENDED)
+        assert done["status"] == "completed", done
+        assert done["result"]["content"][0]["text"] == f"report for ada; finished by {asker}"
+        statuses = await asyncio.wait_for(heard, 10)
+    assert "input_required" in statuses and statuses[-1] == "completed", statuses
+
+
+async def _statuses(client: MCPTestClient, task_id: str) -> list[str]:
+    """Listen for ``task_id`` until it ends; the statuses heard, in order."""
+    listen = client.message("subscriptions/listen", {"notifications": {"taskIds": [task_id]}})
+    statuses = []
+    async with (
+        httpx.AsyncClient(timeout=30) as http,
+        http.stream("POST", client.url, json=listen, headers=client.default_headers(listen)) as reply,
+    ):
+        async for message in _sse_messages(reply):
+            validate_server_message(MODERN_VERSION, "subscriptions/listen", message)
+            if message["method"] == "notifications/tasks":
+                statuses.append(message["params"]["status"])
+                if message["params"]["status"] in ENDED:
+                    return statuses
+    return statuses
+
+
+async def _sse_messages(reply: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    async for line in reply.aiter_lines():
+        if line.startswith("data:") and line[5:].strip():
+            yield json.loads(line[5:])
+
+
+async def test_a_task_is_cancelled_from_another_instance(rig: Rig) -> None:
+    async with AsyncExitStack() as stack:
+        first, second, third = await clients(stack, rig)
+        task_id = await start(first, "pause", {"seconds": 60})
+        await second.request("tasks/cancel", {"taskId": task_id})
+        ended = await poll(third, task_id, ENDED, timeout=10)
+    assert ended["status"] == "cancelled" and ended["statusMessage"] == "Cancelled by the client"
+
+
+async def test_a_task_whose_worker_is_killed_ends_failed(rig: Rig) -> None:
+    async with AsyncExitStack() as stack:
+        first, second, _ = await clients(stack, rig)
+        task_id = await start(second, "pause", {"seconds": 120})
+        rig.kill(1)
+        try:
+            ended = await poll(first, task_id, ENDED, timeout=15)  # the heartbeat key lapses within 3 s
+        finally:
+            rig.start_instance(1)
+    assert ended["status"] == "failed" and ended["error"]["code"] == -32603
+    assert ended["statusMessage"] == "The worker running this task stopped; run it again"
+
+
+async def test_a_task_of_an_instance_shutting_down_ends_failed(rig: Rig) -> None:
+    async with AsyncExitStack() as stack:
+        first, _, third = await clients(stack, rig)
+        task_id = await start(third, "pause", {"seconds": 120})
+        assert await asyncio.get_running_loop().run_in_executor(None, rig.restart, 2)
+        ended = await poll(first, task_id, ENDED, timeout=10)
+    assert ended["status"] == "failed"
+    assert ended["statusMessage"] == "The server stopped before the task finished; run it again"
+
+
+async def test_clients_without_tasks_get_the_same_tools_inline(rig: Rig) -> None:
+    async with Client(streamable_http_client(rig.url)) as modern:
+        assert modern.protocol_version == MODERN_VERSION
+        result = await modern.call_tool("pause", {"seconds": 0})
+    async with Client(streamable_http_client(rig.url), mode="legacy") as legacy:
+        legacy_result = await legacy.call_tool("pause", {"seconds": 0})
+    for outcome in (result, legacy_result):
+        [block] = outcome.content
+        assert isinstance(block, types.TextContent) and block.text.startswith("paused 0 s"), outcome
