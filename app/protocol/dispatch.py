@@ -268,10 +268,10 @@ class Engine:
 
     def capabilities(self, era: Era) -> dict[str, Any]:
         """What this server offers, from what is registered. ``listChanged`` and ``subscribe`` where
-        changes can reach the client: 2026-07-28's ``subscriptions/listen``, when a transport serves it
-        (handshake-era clients would need a session's GET stream, which a stateless server has not)."""
+        changes can reach the client: when a transport carries them (2026-07-28's
+        ``subscriptions/listen``; the handshake era's streams of calls in progress)."""
         server = self.server
-        announces = era is Era.MODERN and self.listeners is not None
+        announces = self.listeners is not None
         capabilities: dict[str, Any] = {"logging": {}}
         if server.tools:
             capabilities["tools"] = {"listChanged": announces}
@@ -307,9 +307,11 @@ class Engine:
         return {}
 
     async def resources_subscribe(self, params: dict[str, Any], ctx: Context) -> Result:
-        """Acknowledged so clients that subscribe unconditionally keep working; no update will follow
-        (``subscribe`` is not advertised)."""
-        _string(params, "uri", self.max_uri_length)
+        """Remembered for the caller on every worker: updates to the URI reach the caller's streams
+        (its calls in progress) from then on (``resources/unsubscribe`` too)."""
+        uri = _string(params, "uri", self.max_uri_length)
+        if self.listeners is not None:
+            await self.listeners.remember(ctx.principal.key, uri, ctx.method == "resources/subscribe")
         return {}
 
     # -- 2026-07-28 -------------------------------------------------------------------------

@@ -1,16 +1,24 @@
-"""``subscriptions/listen`` (2026-07-28) across the fleet: changes announced anywhere reach every listener.
+"""Change notifications across the fleet: changes announced anywhere reach every listener.
 
 A tool (``ctx.notify_tools_changed()``) or code outside a request (``server.notify_tools_changed()``)
 announces a change; the announcement goes out on the EventStore's fleet channel (topic ``changes``:
 Redis pub/sub, or in-process with the memory store), and every worker's :class:`Listeners` hands it
-to the listen streams it holds whose client opted into that kind. A subscription keeps the
-notifications it has not sent yet as a set, so a burst of changes costs one notification of each
-kind and memory stays bounded by what one client subscribed to.
+to the listen streams it holds whose client opted into that kind (2026-07-28's
+``subscriptions/listen``). A subscription keeps the notifications it has not sent yet as a set, so a
+burst of changes costs one notification of each kind and memory stays bounded by what one client
+subscribed to.
+
+Handshake-era clients have no listen stream, and a stateless server no session GET stream: they get
+the notifications on the streams they have, the SSE replies of their calls in progress (the
+transport's ``on_change`` hook). Their ``resources/subscribe`` is told to every worker (topic
+``subscriptions``), which remembers it for the caller (:class:`CallerSubscriptions`), so an update
+reaches that caller's streams on any worker from then on.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +26,10 @@ from typing import Any
 import orjson
 
 CHANGES_TOPIC = "changes"
+SUBSCRIPTIONS_TOPIC = "subscriptions"
+MAX_SUBSCRIBED_CALLERS = 1024
+"""Callers whose handshake-era ``resources/subscribe`` one worker remembers; past it the one idle longest
+is forgotten (its client no longer gets updates; it subscribes again on reconnecting)."""
 LIST_CHANGES = {
     "toolsListChanged": "notifications/tools/list_changed",
     "promptsListChanged": "notifications/prompts/list_changed",
@@ -72,6 +84,31 @@ class Subscription:
         return due
 
 
+class CallerSubscriptions:
+    """The resource URIs each handshake-era caller subscribed to: at most ``MAX_RESOURCE_SUBSCRIPTIONS``
+    each, for the ``MAX_SUBSCRIBED_CALLERS`` callers heard from last."""
+
+    def __init__(self) -> None:
+        self._uris: OrderedDict[str, set[str]] = OrderedDict()
+
+    def change(self, caller: str, uri: str, subscribed: bool) -> None:
+        uris = self._uris.pop(caller, set())
+        if subscribed and len(uris) < MAX_RESOURCE_SUBSCRIPTIONS:
+            uris.add(uri)
+        elif not subscribed:
+            uris.discard(uri)
+        if uris:
+            self._uris[caller] = uris
+            if len(self._uris) > MAX_SUBSCRIBED_CALLERS:
+                self._uris.popitem(last=False)
+
+    def watches(self, caller: str, uri: str) -> bool:
+        return uri in self._uris.get(caller, ())
+
+
+OnChange = Callable[[str, "str | None"], None]
+
+
 class Listeners:
     """This worker's listen streams, and the way to announce a change to every worker's."""
 
@@ -79,9 +116,17 @@ class Listeners:
         self.publish = publish
         self._subscriptions: set[Subscription] = set()
         self.closing = False
+        self.callers = CallerSubscriptions()
+        """Handshake-era ``resources/subscribe``, as every worker heard it."""
+        self.on_change: OnChange | None = None
+        """Told of every change too: the transport hands it to handshake-era streams."""
 
     async def announce(self, method: str, uri: str | None = None) -> None:
         await self.publish(CHANGES_TOPIC, orjson.dumps([method, uri]))
+
+    async def remember(self, caller: str, uri: str, subscribed: bool) -> None:
+        """Tell every worker that ``caller`` (un)subscribed to ``uri`` (handshake era)."""
+        await self.publish(SUBSCRIPTIONS_TOPIC, orjson.dumps([caller, uri, subscribed]))
 
     def deliver(self, payload: bytes) -> None:
         """The fleet channel's handler for ``changes``."""
@@ -92,6 +137,17 @@ class Listeners:
         if isinstance(method, str) and (uri is None or isinstance(uri, str)):
             for subscription in self._subscriptions:
                 subscription.offer(method, uri)
+            if self.on_change is not None:
+                self.on_change(method, uri)
+
+    def deliver_subscription(self, payload: bytes) -> None:
+        """The fleet channel's handler for ``subscriptions``."""
+        try:
+            caller, uri, subscribed = orjson.loads(payload)
+        except (orjson.JSONDecodeError, ValueError, TypeError):
+            return
+        if isinstance(caller, str) and isinstance(uri, str) and isinstance(subscribed, bool):
+            self.callers.change(caller, uri, subscribed)
 
     @asynccontextmanager
     async def subscribe(

@@ -38,8 +38,8 @@ from app.protocol.errors import (
     Unavailable,
     UnsupportedMediaType,
 )
-from app.protocol.listen import CHANGES_TOPIC, Listeners
-from app.protocol.messages import Kind, error_response, request_id_of
+from app.protocol.listen import CHANGES_TOPIC, SUBSCRIPTIONS_TOPIC, UPDATED, Listeners
+from app.protocol.messages import Kind, error_response, notification, request_id_of
 from app.protocol.principal import ANONYMOUS, SCOPE_KEY, Principal
 from app.protocol.versions import DEFAULT_LEGACY_VERSION, Era, at_least
 from app.security import AllowList
@@ -110,6 +110,9 @@ class MCPEndpoint:
         self.listeners = Listeners(store.publish)
         """This worker's ``subscriptions/listen`` streams; announcements reach them through the store."""
         store.subscribe(CHANGES_TOPIC, self.listeners.deliver)
+        store.subscribe(SUBSCRIPTIONS_TOPIC, self.listeners.deliver_subscription)
+        self.listeners.on_change = self._tell_streams
+        self._telling: set[asyncio.Task[None]] = set()
         engine.listen_with(self.listeners)
         streams.drain_hooks.append(self.listeners.close)
         self.tasks: Tasks | None = None
@@ -149,6 +152,20 @@ class MCPEndpoint:
             await self._post(scope, receive, send)
         else:
             await self._other(scope, receive, send)
+
+    def _tell_streams(self, method: str, uri: str | None) -> None:
+        """Hand a change to the handshake-era streams of this worker (their calls in progress) whose
+        caller wants it: every list change, and updates of the URIs the caller subscribed to."""
+        callers = self.listeners.callers
+        message = notification(method, {"uri": uri} if uri is not None else {})
+        for stream in list(self.streams.live):
+            if not (stream.streaming and stream.announces):
+                continue
+            if method == UPDATED and (uri is None or not callers.watches(stream.caller, uri)):
+                continue
+            task = asyncio.get_running_loop().create_task(stream.emit(message))
+            self._telling.add(task)
+            task.add_done_callback(self._telling.discard)
 
     async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``GET`` with ``Last-Event-ID`` resumes a stream; anything else is 405 (no session, no GET stream)."""
@@ -298,6 +315,8 @@ class MCPEndpoint:
                 resumable=resumable,
                 caller=principal.key,
             )
+            if era is Era.LEGACY:
+                reply.announces = True
             if era is Era.LEGACY and self.answers_reach_every_worker:
                 channel = BackChannel(reply, self.store, self.reply_timeout_seconds, principal.key)
             elif era is Era.LEGACY:

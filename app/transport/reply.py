@@ -39,6 +39,8 @@ class Reply:
     detached = False
     """The server closed the connection on purpose; events now only go to the store."""
     stream_id: str | None = None
+    announces = False
+    """A handshake-era call's stream: it also carries the fleet's change notifications its caller wants."""
     _closed = False
     _busy = False
     """A writer is between its first and last ``send``: one reply's writers take turns, because the

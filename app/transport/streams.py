@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,13 @@ class Stream(Protocol):
     """When the stream last sent anything (``time.monotonic()``)."""
     streaming: bool
     """Committed to SSE (until then the reply may still be one JSON body)."""
+    announces: bool
+    """Carries the fleet's change notifications (a handshake-era call's stream)."""
+    caller: str
+    """The principal key of the caller whose stream it is."""
+
+    async def emit(self, message: dict[str, Any]) -> None:
+        """Send one JSON-RPC message on the stream."""
 
     def send_keepalive(self) -> None:
         """Send a keep-alive comment soon, without blocking the scanner."""

@@ -5,9 +5,11 @@ the listener's instance down ends the stream gracefully, so the client can liste
 from __future__ import annotations
 
 import asyncio
+import warnings
 
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp.shared.subscriptions import ResourceUpdated, ToolsListChanged
 
 from infra.sim import Rig
@@ -48,3 +50,38 @@ async def test_shutting_an_instance_down_ends_its_listen_streams_gracefully(rig:
             events = [event async for event in subscription]  # ends without SubscriptionLost
         assert await restarting
     assert events == []
+
+
+async def test_a_handshake_era_client_hears_changes_on_the_streams_of_its_calls(rig: Rig) -> None:
+    """No listen stream and no session in the handshake era: the notifications ride on the SSE reply of
+    a call in progress; resource updates only for what the caller subscribed to, on any worker."""
+    heard: list[tuple[str, str | None]] = []
+
+    async def on_message(message: object) -> None:
+        method = getattr(message, "method", None)
+        if isinstance(method, str) and method.startswith("notifications/") and method != "notifications/progress":
+            heard.append((method, getattr(getattr(message, "params", None), "uri", None)))
+
+    async def progress(progress: float, total: float | None, message: str | None) -> None:
+        """Asking for progress makes the call's reply an SSE stream."""
+
+    changing_url = f"{rig.instances[1].base_url}/mcp"
+    async with (
+        Client(streamable_http_client(rig.url), mode="legacy", message_handler=on_message) as listener,
+        Client(streamable_http_client(changing_url)) as changer,
+    ):
+        capabilities = listener.server_capabilities
+        assert capabilities is not None and capabilities.tools is not None and capabilities.tools.list_changed
+        assert capabilities.resources is not None and capabilities.resources.subscribe
+        with warnings.catch_warnings(action="ignore", category=MCPDeprecationWarning):  # deprecated in 2026-07-28
+            await listener.subscribe_resource(WATCHED)
+        call = asyncio.create_task(
+            listener.call_tool("stream", {"count": 30, "interval": 0.1}, progress_callback=progress)
+        )
+        await asyncio.sleep(1)
+        await changer.call_tool("change", {"uri": "memo://not-watched"})
+        await changer.call_tool("change", {"uri": WATCHED})
+        result = await asyncio.wait_for(call, 20)
+    assert not result.is_error
+    assert ("notifications/tools/list_changed", None) in heard, heard
+    assert [uri for method, uri in heard if method == "notifications/resources/updated"] == [WATCHED], heard
