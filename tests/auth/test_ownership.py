@@ -10,7 +10,7 @@ import httpx
 
 from infra.sim.issuer import Issuer
 from tests.auth.conftest import RESOURCE
-from tests.support.client import MCPTestClient
+from tests.support.client import MODERN_VERSION, MCPTestClient
 from tests.support.servers import RunningServer
 from tests.support.sse import aiter_events
 
@@ -71,3 +71,33 @@ async def answer_belongs_to_its_caller(url: str, issuer: Issuer) -> None:
         exchange = await asyncio.wait_for(client.request("tools/call", {"name": "ask"}, on_request=answer), 10)
     assert refused == [404], "bob's answer was refused"
     assert exchange.result["content"][0]["text"] == "4", "alice's was taken"
+
+
+async def test_another_caller_cannot_see_or_touch_a_task(jwt_server: RunningServer, issuer: Issuer) -> None:
+    """Alice's task: for Bob, with its id, it does not exist (get, update, cancel, listen); Alice's runs on."""
+    alice, bob = issuer.mint(RESOURCE, subject="alice"), issuer.mint(RESOURCE, subject="bob")
+    capabilities = {"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}}
+    clients = [
+        MCPTestClient(
+            jwt_server.url,
+            version=MODERN_VERSION,
+            capabilities=capabilities,
+            http=httpx.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=10),
+        )
+        for token in (alice, bob)
+    ]
+    async with clients[0] as owner, clients[1] as other:
+        created = (await owner.request("tools/call", {"name": "job", "arguments": {"seconds": 0.5}})).result
+        task_id = created["taskId"]
+        for method, params in [
+            ("tasks/get", {"taskId": task_id}),
+            ("tasks/update", {"taskId": task_id, "inputResponses": {"r1": {"action": "decline"}}}),
+            ("tasks/cancel", {"taskId": task_id}),
+        ]:
+            refused = await other.request(method, params)
+            assert refused.status == 400 and refused.error["message"].startswith("Task not found"), refused
+        await asyncio.sleep(0.8)
+        done = (await owner.request("tasks/get", {"taskId": task_id})).result
+    for client in clients:
+        await client.http.aclose()
+    assert done["status"] == "completed" and done["result"]["content"][0]["text"] == "done after 0.5 s"
