@@ -24,13 +24,16 @@ from infra.bench.load import LOAD_CPU, drive
 from infra.bench.peers import OURS
 from infra.bench.process import Server, launch
 from infra.bench.redis_server import RedisGauge, RedisMemory, redis_server
-from infra.bench.workloads import CALL_LEGACY, SSE_PROGRESS, SSE_RESUMABLE, Workload
+from infra.bench.workloads import CALL_LEGACY, CALL_TASK, SSE_PROGRESS, SSE_RESUMABLE, Workload
 
-KINDS: dict[str, Workload] = {"json": CALL_LEGACY, "sse": SSE_PROGRESS, "resumable": SSE_RESUMABLE}
+KINDS: dict[str, Workload] = {"json": CALL_LEGACY, "sse": SSE_PROGRESS, "resumable": SSE_RESUMABLE, "task": CALL_TASK}
 """The reply kinds: one JSON body; an SSE stream of 3 progress events and the result, not stored;
-the same on 2025-11-25, resumable, so every event is stored."""
+the same on 2025-11-25, resumable, so every event is stored; a call answered with a task handle, the
+task kept in the store for its TTL (the retention window here)."""
 STORES = ("memory", "redis")
-OWN_SETTINGS = frozenset({"FASTMCP_EVENT_STORE", "FASTMCP_REDIS_URL", "FASTMCP_EVENT_STORE_RETENTION_SECONDS"})
+OWN_SETTINGS = frozenset(
+    {"FASTMCP_EVENT_STORE", "FASTMCP_REDIS_URL", "FASTMCP_EVENT_STORE_RETENTION_SECONDS", "FASTMCP_TASK_TTL_SECONDS"}
+)
 """Set by the soak itself, per run; every other ``FASTMCP_*`` setting is at its default unless given."""
 NEAR_ZERO_KEYS = 10
 """Keys Redis may still hold once the retention window has passed: the worker's heartbeat and the
@@ -71,7 +74,11 @@ class SoakPlan:
         return self.window_seconds + 1.0
 
     def environment(self, store: str, redis_url: str | None) -> tuple[tuple[str, str], ...]:
-        own = {"FASTMCP_EVENT_STORE": store, "FASTMCP_EVENT_STORE_RETENTION_SECONDS": str(self.retention_seconds)}
+        own = {
+            "FASTMCP_EVENT_STORE": store,
+            "FASTMCP_EVENT_STORE_RETENTION_SECONDS": str(self.retention_seconds),
+            "FASTMCP_TASK_TTL_SECONDS": str(self.retention_seconds),
+        }
         if redis_url is not None:
             own["FASTMCP_REDIS_URL"] = redis_url
         return (*OURS.env, *own.items(), *self.settings)

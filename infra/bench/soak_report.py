@@ -63,6 +63,7 @@ def settings_line(plan: SoakPlan) -> str:
     given = {
         "FASTMCP_EVENT_STORE": "memory or redis",
         "FASTMCP_EVENT_STORE_RETENTION_SECONDS": str(plan.retention_seconds),
+        "FASTMCP_TASK_TTL_SECONDS": str(plan.retention_seconds),
         **dict(plan.settings),
     }
     line = ", ".join(f"{name}={value}" for name, value in given.items())

@@ -13,6 +13,7 @@ _MODERN_META = {
     "io.modelcontextprotocol/protocolVersion": MODERN,
     "io.modelcontextprotocol/clientCapabilities": {},
 }
+_TASKS = "io.modelcontextprotocol/tasks"
 _ECHO_ARGUMENTS = {"text": "hello"}
 _ECHOED = '"text":"hello"'
 
@@ -95,6 +96,24 @@ SSE_RESUMABLE = replace(
     headers=(*_BASE_HEADERS, ("MCP-Protocol-Version", RESUMABLE)),
     markers=(*SSE_PROGRESS.markers, "id: "),
     reference=None,
+)
+
+# A call that becomes a task (2026-07-28, the tasks extension declared): the answer is the handle, the
+# task then runs and its record stays in the store for FASTMCP_TASK_TTL_SECONDS, so the soak sees what
+# keeping tasks costs. Not in ALL: FastMCP has nothing to set against it.
+CALL_TASK = Workload(
+    "call_task",
+    f"tools/call as a task {MODERN}",
+    _request(
+        "tools/call",
+        {
+            "name": "echo_task",
+            "arguments": _ECHO_ARGUMENTS,
+            "_meta": {**_MODERN_META, "io.modelcontextprotocol/clientCapabilities": {"extensions": {_TASKS: {}}}},
+        },
+    ),
+    (*_BASE_HEADERS, ("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/call"), ("Mcp-Name", "echo_task")),
+    ('"resultType":"task"', '"status":"working"'),
 )
 
 ALL = (CALL_LEGACY, CALL_MODERN, LIST_LEGACY, LIST_MODERN, INITIALIZE, SSE_PROGRESS)

@@ -17,3 +17,9 @@ async def progress_echo(text: str, ctx: Context) -> str:
     for i in range(3):
         await ctx.report_progress(i + 1, 3)
     return text
+
+
+@server.tool(task=True)
+async def echo_task(text: str) -> str:
+    """Echo the text back, as a task for clients that take tasks (the soak's task kind)."""
+    return text
