@@ -160,12 +160,12 @@ class ServerPool:
 
 
 @contextlib.contextmanager
-def spawned(command: list[str], port: int, env: Mapping[str, str] | None = None) -> Iterator[str]:
+def spawned(command: list[str], port: int, env: Mapping[str, str] | None = None, *, cwd: Path = REPO) -> Iterator[str]:
     """Run any serving ``command`` (``python -m app ...``, ``uvicorn ...``) listening on ``port`` until
     ``/healthz`` answers; yields its base URL and stops its whole process group afterwards."""
     process = subprocess.Popen(
         command,
-        cwd=REPO,
+        cwd=cwd,
         env=child_environment(env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
