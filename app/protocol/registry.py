@@ -148,8 +148,9 @@ class MCPServer(Announcements):
         """Register a tool: bare ``@server.tool`` or ``@server.tool(name=..., annotations=...)``.
 
         The docstring is the description, type hints the ``inputSchema``; the return annotation
-        gives an ``outputSchema`` unless it is text or content blocks. ``timeout`` (seconds) replaces
-        the server's default time limit for this tool; ``scopes`` are what a caller's token must hold.
+        gives an ``outputSchema`` unless it is content blocks (``str`` gets FastMCP's ``{"result": ...}``).
+        ``timeout`` (seconds) replaces the server's default time limit for this tool; ``scopes`` are
+        what a caller's token must hold.
         FastMCP's options mean what they mean there: ``tags`` are kept on the tool (``server.tools``),
         ``enabled=False`` leaves it unregistered, ``output_schema=None`` sends no ``outputSchema``
         (a schema of your own is not taken: annotate the return type), ``exclude_args`` hides
