@@ -134,7 +134,7 @@ def test_a_name_where_the_function_goes_and_meta_on_everything() -> None:
         server.tool("a", name="b")
 
 
-LACKING = {"version", "icons", "app", "task", "auth", "run_in_thread", "security"}
+LACKING = {"version", "icons", "app", "auth", "run_in_thread", "security"}
 """FastMCP's decorator options we do not take (the README's "Coming from FastMCP" names them)."""
 
 
