@@ -12,12 +12,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 WORKDIR /src
-# Dependencies first, from pyproject.toml alone, so a code change reuses this layer.
+# Dependencies first, the template's (pyproject.toml) and your tools' (tools/requirements.txt), so a
+# code change reuses this layer.
 COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir .
-# Then the project itself, non-editable; every module is compiled to bytecode now, because the
-# runtime neither may nor can write __pycache__ (read-only root filesystem).
+COPY tools/requirements.txt ./tools/
+RUN pip install --no-cache-dir . -r tools/requirements.txt
+# Then the project itself, the server and your tools package, non-editable; every module is
+# compiled to bytecode now, because the runtime neither may nor can write __pycache__ (read-only
+# root filesystem).
 COPY app ./app
+COPY tools ./tools
 RUN pip install --no-cache-dir --no-deps --force-reinstall . \
  && python -m compileall -q /opt/venv
 
@@ -30,6 +34,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH="/opt/venv/bin:$PATH" \
     FASTMCP_HOST=0.0.0.0 \
     FASTMCP_PORT=8000 \
+    FASTMCP_SERVER=tools:server \
     FASTMCP_AUTH=bearer \
     FASTMCP_AUTH_BEARER_TOKENS_FILE=/run/secrets/mcp-tokens
 # Authenticated by default: static bearer tokens from a mounted file (a Docker or Compose secret:

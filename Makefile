@@ -70,10 +70,10 @@ soak: python system  ## memory over 1,000,000 calls per reply kind and store; wr
 	$(BIN)/python -m infra.bench.soak
 
 lint: python
-	$(BIN)/ruff check app tests infra
-	$(BIN)/ruff format --check app tests infra
+	$(BIN)/ruff check app tests infra tools
+	$(BIN)/ruff format --check app tests infra tools
 	$(BIN)/mypy
 
 format: python
-	$(BIN)/ruff format app tests infra
-	$(BIN)/ruff check --fix app tests infra
+	$(BIN)/ruff format app tests infra tools
+	$(BIN)/ruff check --fix app tests infra tools

@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     streamable_http_path: str = Field("/mcp", pattern=r"^/")
-    server: str = Field("app.tools:server", pattern=r"^[\w.]+:[\w.]+$")
-    """Which ``MCPServer`` to serve, as ``module:attribute``."""
+    server: str = Field("tools:server", pattern=r"^[\w.]+:[\w.]+$")
+    """Which ``MCPServer`` to serve, as ``module:attribute``: by default your ``tools`` package."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     """``auto``: one JSON object a line (with trace ids) unless stderr is a terminal, then text."""

@@ -1,4 +1,4 @@
-"""The code's own standards, enforced in the suite: ruff (lint and format) and mypy --strict on app/."""
+"""The code's own standards, enforced in the suite: ruff (lint and format) and mypy --strict on app/ and tools/."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "app", "tests", "infra"],
-        ["ruff", "format", "--check", "app", "tests", "infra"],
+        ["ruff", "check", "app", "tests", "infra", "tools"],
+        ["ruff", "format", "--check", "app", "tests", "infra", "tools"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],

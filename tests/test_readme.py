@@ -14,7 +14,8 @@ from app.settings import Settings
 from tests.support.client import MCPTestClient
 from tests.support.servers import ServerSpec, start_server
 
-README = (Path(__file__).parents[1] / "README.md").read_text()
+REPO = Path(__file__).parents[1]
+README = (REPO / "README.md").read_text()
 EXAMPLES = [block for block in re.findall(r"```python\n(.*?)```", README, re.S) if "from app.protocol" in block]
 SAMPLE_VALUES = {"string": "x", "integer": 1, "number": 1.5, "boolean": True}
 """A value of each JSON Schema type the examples' parameters use."""
@@ -80,3 +81,16 @@ def test_the_two_commands_open_the_readme() -> None:
         "make run    # serve the example tools on http://127.0.0.1:8000/mcp",
         "make test   # install what the tests need (Python, npm, nginx, Redis) and run the whole suite",
     ]
+
+
+REPO_PATH = re.compile(r"(?<![\w/.-])(?:app|infra|k8s|tests|tools)/[\w./*-]*[\w*]")
+"""A path into the repository as the docs write it (``/app/...`` inside the image is not one)."""
+MCP_METHODS = {"tools/call", "tools/list"}
+"""Written like paths into tools/, but protocol methods."""
+
+
+def test_every_file_the_docs_and_manifests_mention_exists() -> None:
+    documents = [REPO / "README.md", REPO / "Dockerfile", REPO / "Makefile", *sorted((REPO / "k8s").rglob("*.yaml"))]
+    mentioned = {(path, document.name) for document in documents for path in REPO_PATH.findall(document.read_text())}
+    missing = sorted((path, where) for path, where in mentioned if path not in MCP_METHODS and not any(REPO.glob(path)))
+    assert not missing, f"mentioned but not in the repository: {missing}"

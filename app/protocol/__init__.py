@@ -2,7 +2,7 @@
 
 from app.protocol.content import Audio, EmbeddedResource, Image, Message, ResourceLink, Text
 from app.protocol.context import Context
-from app.protocol.errors import InvalidParams, MCPError, ResourceNotFound, ToolError
+from app.protocol.errors import InvalidParams, MCPError, PromptError, ResourceError, ResourceNotFound, ToolError
 from app.protocol.principal import Principal
 from app.protocol.registry import MCPServer
 
@@ -16,6 +16,8 @@ __all__ = [
     "MCPServer",
     "Message",
     "Principal",
+    "PromptError",
+    "ResourceError",
     "ResourceLink",
     "ResourceNotFound",
     "Text",

@@ -30,6 +30,8 @@
 
     ToolError                        raised by a tool's body: an ``isError`` result, not a JSON-RPC
                                      error, so the model reads what went wrong
+    ├── ResourceError                raised by a resource's or a prompt's body (FastMCP's names): its
+    └── PromptError                  message is the JSON-RPC error's, never masked
 
 The handshake era answers every error about an admitted request with 200 (its clients read the
 JSON-RPC error from the body); 2026-07-28 gives them statuses. Refusals of the HTTP request itself
@@ -214,6 +216,14 @@ class ToolError(Exception):
     Its message is sent as the text of an ``isError: true`` result, whatever the server's
     ``mask_error_details`` setting says about other exceptions.
     """
+
+
+class ResourceError(ToolError):
+    """Raise from a resource to fail the read with this message, shown whatever ``mask_error_details`` says."""
+
+
+class PromptError(ToolError):
+    """Raise from a prompt to fail the request with this message, shown whatever ``mask_error_details`` says."""
 
 
 Refused = Callable[[MCPError, Era], None]

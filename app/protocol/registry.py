@@ -29,6 +29,15 @@ def _describe(fn: Callable[..., Any], description: str | None) -> str | None:
     return description if description is not None else inspect.getdoc(fn)
 
 
+def _named(fn: F | str | None, name: str | None) -> tuple[F | None, str | None]:
+    """FastMCP's ``@server.tool("name")``: a name given where the function would go."""
+    if not isinstance(fn, str):
+        return fn, name
+    if name is not None:
+        raise TypeError(f"two names given: {fn!r} and name={name!r}")
+    return None, fn
+
+
 def _definition(**fields: Any) -> dict[str, Any]:
     """A wire object without its unset optional fields."""
     return {key: value for key, value in fields.items() if value is not None}
@@ -108,11 +117,13 @@ class MCPServer(Announcements):
             await listeners.announce(method, uri)
 
     @overload
-    def tool(self, fn: F) -> F: ...
+    def tool(self, fn: F, /) -> F: ...
 
     @overload
     def tool(
         self,
+        fn: str | None = None,
+        /,
         *,
         name: str | None = None,
         title: str | None = None,
@@ -130,7 +141,8 @@ class MCPServer(Announcements):
 
     def tool(
         self,
-        fn: F | None = None,
+        fn: F | str | None = None,
+        /,
         *,
         name: str | None = None,
         title: str | None = None,
@@ -145,11 +157,13 @@ class MCPServer(Announcements):
         exclude_args: Iterable[str] = (),
         task: bool = False,
     ) -> F | Callable[[F], F]:
-        """Register a tool: bare ``@server.tool`` or ``@server.tool(name=..., annotations=...)``.
+        """Register a tool: bare ``@server.tool``, ``@server.tool(name=..., annotations=...)`` or, as in
+        FastMCP, ``@server.tool("name")``.
 
         The docstring is the description, type hints the ``inputSchema``; the return annotation
-        gives an ``outputSchema`` unless it is text or content blocks. ``timeout`` (seconds) replaces
-        the server's default time limit for this tool; ``scopes`` are what a caller's token must hold.
+        gives an ``outputSchema`` unless it is content blocks (``str`` gets FastMCP's ``{"result": ...}``).
+        ``timeout`` (seconds) replaces the server's default time limit for this tool; ``scopes`` are
+        what a caller's token must hold.
         FastMCP's options mean what they mean there: ``tags`` are kept on the tool (``server.tools``),
         ``enabled=False`` leaves it unregistered, ``output_schema=None`` sends no ``outputSchema``
         (a schema of your own is not taken: annotate the return type), ``exclude_args`` hides
@@ -157,6 +171,7 @@ class MCPServer(Announcements):
         task (the tasks extension: the client gets a handle at once and polls for the result) when
         the client declared the extension; other clients get the result inline.
         """
+        fn, name = _named(fn, name)
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         if output_schema is not ... and output_schema is not None:
@@ -205,14 +220,15 @@ class MCPServer(Announcements):
         description: str | None = None,
         mime_type: str | None = None,
         annotations: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
         scopes: Iterable[str] = (),
         tags: Iterable[str] = (),
         enabled: bool = True,
     ) -> Callable[[F], F]:
         """Register a resource at a fixed URI, or a template when ``uri`` has ``{variables}`` (RFC 6570).
 
-        A template's variables are passed to the function's parameters of the same names. ``tags`` and
-        ``enabled`` mean what they mean for :meth:`tool`.
+        A template's variables are passed to the function's parameters of the same names. ``meta``,
+        ``tags`` and ``enabled`` mean what they mean for :meth:`tool`.
         """
 
         def register(fn: F) -> F:
@@ -225,6 +241,7 @@ class MCPServer(Announcements):
                 "description": _describe(fn, description),
                 "mimeType": mime_type,
                 "annotations": annotations,
+                "_meta": meta,
             }
             if "{" in uri:
                 template = UriTemplate(uri)
@@ -247,15 +264,18 @@ class MCPServer(Announcements):
         return register
 
     @overload
-    def prompt(self, fn: F) -> F: ...
+    def prompt(self, fn: F, /) -> F: ...
 
     @overload
     def prompt(
         self,
+        fn: str | None = None,
+        /,
         *,
         name: str | None = None,
         title: str | None = None,
         description: str | None = None,
+        meta: dict[str, Any] | None = None,
         scopes: Iterable[str] = (),
         tags: Iterable[str] = (),
         enabled: bool = True,
@@ -263,17 +283,20 @@ class MCPServer(Announcements):
 
     def prompt(
         self,
-        fn: F | None = None,
+        fn: F | str | None = None,
+        /,
         *,
         name: str | None = None,
         title: str | None = None,
         description: str | None = None,
+        meta: dict[str, Any] | None = None,
         scopes: Iterable[str] = (),
         tags: Iterable[str] = (),
         enabled: bool = True,
     ) -> F | Callable[[F], F]:
         """Register a prompt; its parameters are the prompt's arguments (required when they have no default).
-        ``tags`` and ``enabled`` mean what they mean for :meth:`tool`."""
+        ``@server.prompt("name")``, ``meta``, ``tags`` and ``enabled`` mean what they mean for :meth:`tool`."""
+        fn, name = _named(fn, name)
 
         def register(fn: F) -> F:
             if not enabled:
@@ -282,7 +305,7 @@ class MCPServer(Announcements):
             signature = inspect_parameters(fn, Context)
             text = _describe(fn, description)
             definition = _definition(
-                name=prompt_name, title=title, description=text, arguments=prompt_arguments(signature)
+                name=prompt_name, title=title, description=text, arguments=prompt_arguments(signature), _meta=meta
             )
             self.prompts[prompt_name] = Prompt(
                 prompt_name, fn, is_async(fn), signature, text, definition, frozenset(scopes), frozenset(tags)

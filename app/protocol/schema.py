@@ -4,7 +4,8 @@ A function's parameters become a pydantic model (``extra="forbid"``, so a misspe
 error the model can read rather than a silently ignored value); the model's schema is the tool's
 ``inputSchema``. The return annotation decides whether the tool has an ``outputSchema``: objects
 (models, TypedDicts, dataclasses, dicts) are described as they are, anything else is wrapped as
-``{"result": value}`` because the handshake era requires an object there.
+``{"result": value}`` because the handshake era requires an object there. Content blocks and
+messages have none; ``str`` has one, as in FastMCP, whose client reads a result's value from it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from app.protocol.content import BLOCK_TYPES, Message
 
 JSONSchema = dict[str, Any]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+"""Named in every ``inputSchema``, so a client need not assume MCP's default dialect."""
 WRAP_MARK = "x-fastmcp-wrap-result"
 """FastMCP's name for "this object only wraps a non-object result"; other clients ignore it."""
-"""Named in every ``inputSchema``, so a client need not assume MCP's default dialect."""
 
 _UNSTRUCTURED = (str, type(None), *BLOCK_TYPES, Message)
 _SCHEMA_MAPS = ("properties", "$defs", "patternProperties", "dependentSchemas")
@@ -108,7 +109,7 @@ def inspect_parameters(fn: Callable[..., Any], context_type: type, exclude: Coll
 def inspect_output(fn: Callable[..., Any]) -> Output | None:
     """The structured-output description of ``fn``, or ``None`` when it returns plain content."""
     annotation = typing.get_type_hints(fn, include_extras=True).get("return", inspect.Signature.empty)
-    if annotation is inspect.Signature.empty or _is_unstructured(annotation):
+    if annotation is inspect.Signature.empty or (_is_unstructured(annotation) and not _is_text(annotation)):
         return None
     adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
     schema = _prune_titles(adapter.json_schema(mode="serialization"))
@@ -124,6 +125,13 @@ def inspect_output(fn: Callable[..., Any]) -> Output | None:
     if defs:
         wrapper["$defs"] = defs
     return Output(schema=wrapper, adapter=adapter, wrapped=True)
+
+
+def _is_text(annotation: Any) -> bool:
+    """``str`` or ``Annotated[str, ...]``: text content, with ``{"result": string}`` beside it."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation is str
 
 
 def _is_unstructured(annotation: Any) -> bool:

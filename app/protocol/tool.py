@@ -52,8 +52,9 @@ class Tool:
         if self.output is None:
             return {"content": to_content(value), "isError": False}
         structured = self.output.structure(value)
+        text = value if isinstance(value, str) else to_json_text(structured)
         return {
-            "content": [{"type": "text", "text": to_json_text(structured)}],
+            "content": [{"type": "text", "text": text}],
             "structuredContent": structured,
             "isError": False,
         }

@@ -1,4 +1,4 @@
-"""The template's example server: the room to edit first. Replace these tools with your own."""
+"""The template's example server, one of each feature to copy from; ``tools/`` serves it until you write your own."""
 
 from app.tools.examples import server
 

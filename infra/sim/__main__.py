@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m infra.sim", description=__doc__)
     parser.add_argument("--instances", type=int, default=3, help="gunicorn instances (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="workers per instance (default 2)")
-    parser.add_argument("--server", default="app.tools:server", help="module:attr of the MCPServer to serve")
+    parser.add_argument("--server", default="tools:server", help="module:attr of the MCPServer to serve")
     parser.add_argument(
         "--env",
         type=_key_value,

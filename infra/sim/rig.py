@@ -62,7 +62,7 @@ class Rig:
         instances: int = 3,
         workers: int = 2,
         *,
-        server: str = "app.tools:server",
+        server: str = "tools:server",
         env: Mapping[str, str] | None = None,
         asgi_app: str = "app.main:app",
         startup_timeout: float = 30.0,

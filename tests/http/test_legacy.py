@@ -37,7 +37,11 @@ async def test_every_legacy_version_works_without_a_session(example_server: Runn
     assert (await client.request("ping")).result == {}
     assert (await client.request("logging/setLevel", {"level": "debug"})).result == {}
     call = await client.request("tools/call", {"name": "echo", "arguments": {"text": version}})
-    assert call.result == {"content": [{"type": "text", "text": version}], "isError": False}
+    assert call.result == {
+        "content": [{"type": "text", "text": version}],
+        "structuredContent": {"result": version},
+        "isError": False,
+    }
     assert "resultType" not in call.result
 
 
@@ -85,7 +89,7 @@ async def test_structured_output_has_a_schema_and_a_text_mirror(example_server: 
     assert tools["add"]["outputSchema"]["properties"].keys() == {"total", "count"}
     assert tools["divide"]["outputSchema"]["properties"]["result"] == {"type": "number"}, "scalars are wrapped"
     assert tools["divide"]["outputSchema"]["x-fastmcp-wrap-result"] is True
-    assert "outputSchema" not in tools["echo"], "text results have no schema"
+    assert tools["echo"]["outputSchema"]["properties"]["result"] == {"type": "string"}, "text is wrapped too"
     result = (await client.request("tools/call", {"name": "divide", "arguments": {"dividend": 1, "divisor": 4}})).result
     assert result["structuredContent"] == {"result": 0.25}
     assert result["content"] == [{"type": "text", "text": '{"result":0.25}'}]

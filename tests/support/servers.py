@@ -160,28 +160,40 @@ class ServerPool:
 
 
 @contextlib.contextmanager
-def spawned(command: list[str], port: int, env: Mapping[str, str] | None = None) -> Iterator[str]:
+def spawned(
+    command: list[str],
+    port: int,
+    env: Mapping[str, str] | None = None,
+    *,
+    cwd: Path = REPO,
+    log: IO[bytes] | None = None,
+) -> Iterator[str]:
     """Run any serving ``command`` (``python -m app ...``, ``uvicorn ...``) listening on ``port`` until
-    ``/healthz`` answers; yields its base URL and stops its whole process group afterwards."""
-    process = subprocess.Popen(
-        command,
-        cwd=REPO,
-        env=child_environment(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError(f"not serving: {process.stderr.read() if process.poll() is not None else ''}")  # type: ignore[union-attr]
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+    ``/healthz`` answers; yields its base URL and stops its whole process group afterwards. Its stderr
+    goes to ``log`` (a file the caller reads after) or to a temporary file."""
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = stack.enter_context(tempfile.TemporaryFile(prefix="mcp-spawned-"))
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=child_environment(env),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            else:
+                log.seek(0)
+                raise AssertionError(f"not serving: {log.read().decode('utf-8', 'replace')[-4000:]}")
+            yield base
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)

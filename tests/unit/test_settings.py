@@ -87,7 +87,7 @@ def test_loopback(host: str, loopback: bool) -> None:
 
 def test_defaults() -> None:
     settings = Settings()
-    assert (settings.port, settings.streamable_http_path, settings.server) == (8000, "/mcp", "app.tools:server")
+    assert (settings.port, settings.streamable_http_path, settings.server) == (8000, "/mcp", "tools:server")
     assert (settings.log_level, settings.client_log_level, settings.event_store) == ("INFO", "info", "memory")
     assert (settings.stateless_http, settings.json_response) == (True, False)
     assert settings.tool_time_limit_seconds == 300.0 and settings.sse_close_after_seconds is None

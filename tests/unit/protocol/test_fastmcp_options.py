@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pydantic
 import pytest
+from fastmcp import FastMCP
 
 from app.protocol.context import Context
 from app.protocol.invoke import Runner
@@ -106,3 +109,40 @@ def test_resources_and_prompts_take_tags_and_enabled_too() -> None:
     assert "notes://hidden" not in server.resources
     assert server.prompts["review"].tags == {"review"}
     assert "draft" not in server.prompts
+
+
+@server.tool("renamed")
+def original(x: int) -> int:
+    return x
+
+
+@server.prompt("greeting", meta={"owner": "docs"})
+def hello() -> str:
+    return "Hello"
+
+
+@server.resource("notes://owned", meta={"owner": "docs"})
+def owned() -> str:
+    return "notes"
+
+
+def test_a_name_where_the_function_goes_and_meta_on_everything() -> None:
+    assert "renamed" in server.tools and "original" not in server.tools
+    assert server.prompts["greeting"].definition["_meta"] == {"owner": "docs"}
+    assert server.resources["notes://owned"].definition["_meta"] == {"owner": "docs"}
+    with pytest.raises(TypeError, match="two names given: 'a' and name='b'"):
+        server.tool("a", name="b")
+
+
+LACKING = {"version", "icons", "app", "auth", "run_in_thread", "security"}
+"""FastMCP's decorator options we do not take (the README's "Coming from FastMCP" names them)."""
+
+
+@pytest.mark.parametrize("kind", ["tool", "resource", "prompt"])
+def test_each_fastmcp_option_is_taken_or_refused_by_its_name(kind: str) -> None:
+    theirs = set(inspect.signature(getattr(FastMCP, kind)).parameters) - {"self", "name_or_fn", "uri"}
+    ours = set(inspect.signature(getattr(MCPServer, kind)).parameters)
+    assert theirs - ours <= LACKING, f"an option FastMCP has that the README does not list: {theirs - ours - LACKING}"
+    for option in sorted(theirs - ours):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{option}'"):
+            getattr(server, kind)(*(["x://y"] if kind == "resource" else []), **{option: None})

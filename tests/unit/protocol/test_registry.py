@@ -41,6 +41,12 @@ def test_a_bare_tool_takes_its_name_and_description_from_the_function() -> None:
             "required": ["city"],
             "additionalProperties": False,
         },
+        "outputSchema": {
+            "type": "object",
+            "properties": {"result": {"type": "string"}},
+            "required": ["result"],
+            "x-fastmcp-wrap-result": True,
+        },
     }
     assert (tool.name, tool.fn, tool.asynchronous, tool.time_limit, tool.scopes) == (
         "forecast",
@@ -49,7 +55,7 @@ def test_a_bare_tool_takes_its_name_and_description_from_the_function() -> None:
         None,
         frozenset(),
     )
-    assert tool.signature.context_param == "ctx" and tool.output is None
+    assert tool.signature.context_param == "ctx" and tool.output is not None
 
 
 def test_the_decorators_return_the_function_unchanged() -> None:

@@ -230,7 +230,6 @@ def test_bad_arguments_say_which_and_why(arguments: dict[str, Any], message: str
 @pytest.mark.parametrize(
     "annotation",
     [
-        str,
         None,
         type(None),
         Text,
@@ -241,7 +240,6 @@ def test_bad_arguments_say_which_and_why(arguments: dict[str, Any], message: str
         str | None,
         list[str],
         tuple[str, ...],
-        Annotated[str, "x"],
     ],
 )
 def test_content_return_types_have_no_output_schema(annotation: Any) -> None:
@@ -250,6 +248,24 @@ def test_content_return_types_have_no_output_schema(annotation: Any) -> None:
 
     fn.__annotations__ = {"return": annotation}
     assert inspect_output(fn) is None
+
+
+@pytest.mark.parametrize("annotation", [str, Annotated[str, "x"]])
+def test_text_is_described_as_fastmcp_describes_it(annotation: Any) -> None:
+    """``{"result": string}``, marked as a wrapper, so FastMCP's client reads the text as the value."""
+
+    def fn():  # type: ignore[no-untyped-def]
+        ...
+
+    fn.__annotations__ = {"return": annotation}
+    output = inspect_output(fn)
+    assert output is not None and output.wrapped
+    assert output.schema == {
+        "type": "object",
+        "properties": {"result": {"type": "string"}},
+        "required": ["result"],
+        "x-fastmcp-wrap-result": True,
+    }
 
 
 def test_no_return_annotation_has_no_output_schema() -> None:

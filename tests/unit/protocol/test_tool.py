@@ -58,9 +58,10 @@ def test_error_result() -> None:
     assert error_result("nope") == {"content": [{"type": "text", "text": "nope"}], "isError": True}
 
 
-async def test_text_is_plain_content(ctx: Context, runner: Runner) -> None:
+async def test_text_is_plain_content_and_its_wrapped_value(ctx: Context, runner: Runner) -> None:
     assert await call("greet", {"name": "Ada"}, ctx, runner) == {
         "content": [{"type": "text", "text": "Hello, Ada!"}],
+        "structuredContent": {"result": "Hello, Ada!"},
         "isError": False,
     }
 
