@@ -75,6 +75,8 @@ class Output:
     wrapped: bool
 
     def structure(self, value: Any) -> Any:
+        if self.wrapped and type(value) is str:  # the common case, already JSON: no serializer pass
+            return {"result": value}
         data = self.adapter.dump_python(value, mode="json")
         return {"result": data} if self.wrapped else data
 
