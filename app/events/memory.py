@@ -19,11 +19,11 @@ import heapq
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
 from app.events.ids import make_event_id
-from app.events.store import Event, ReplyTimeout, StoreClosed, StoreError, StreamNotFound
+from app.events.store import Event, EventStore, Opening, ReplyTimeout, StoreClosed, StoreError, StreamNotFound
 from app.events.topics import Topics
 
 _EVENT_OVERHEAD = 48
@@ -84,7 +84,7 @@ def _position(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
-class MemoryEventStore:
+class MemoryEventStore(EventStore):
     def __init__(
         self,
         *,
@@ -150,12 +150,11 @@ class MemoryEventStore:
 
     # -- streams ------------------------------------------------------------------------------
 
-    async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
-        now = time.monotonic()
+    def _open(self, stream_id: str, opening: Opening, now: float) -> None:
         self._expire(now)
-        caller = sys.intern(caller)  # one copy per caller, not per stream (a JWT's key is new per request)
-        stream = self._live[stream_id] = _Stream(caller, now + self.ttl_seconds, trace)
-        stream.size += len(trace)  # a traceparent with telemetry on: counted like the events
+        caller = sys.intern(opening.caller)  # one copy per caller, not per stream (a JWT's key is new per request)
+        stream = self._live[stream_id] = _Stream(caller, now + self.ttl_seconds, opening.trace)
+        stream.size += len(opening.trace)  # a traceparent with telemetry on: counted like the events
         self._bytes += stream.size
         self._evict()
 
@@ -163,21 +162,27 @@ class MemoryEventStore:
         stream = self._live.get(stream_id) or self._finished.get(stream_id)
         return stream.trace if stream is not None else ""
 
-    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
+    async def append_many(
+        self, stream_id: str, events: Sequence[bytes], *, final: bool = False, opening: Opening | None = None
+    ) -> list[str]:
+        now = time.monotonic()
+        if opening is not None:
+            self._open(stream_id, opening, now)
         stream = self._stream(stream_id)
         if stream.final:
             raise StoreError(f"stream {stream_id} has ended")
-        if len(stream.events) == self.max_events:
-            trimmed = len(stream.events.pop(0)) + _EVENT_OVERHEAD
-            stream.first += 1
-            stream.size -= trimmed
-            self._bytes -= trimmed
-        data = bytes(memoryview(data))  # an exact copy: orjson's output keeps a 4 KiB buffer alive
-        stream.events.append(data)
-        stream.size += len(data) + _EVENT_OVERHEAD
-        self._bytes += len(data) + _EVENT_OVERHEAD
-        now = time.monotonic()
-        if final:
+        added = 0
+        for data in events:
+            if len(stream.events) == self.max_events:
+                trimmed = len(stream.events.pop(0)) + _EVENT_OVERHEAD
+                stream.first += 1
+                added -= trimmed
+            exact = bytes(memoryview(data))  # an exact copy: orjson's output keeps a 4 KiB buffer alive
+            stream.events.append(exact)
+            added += len(exact) + _EVENT_OVERHEAD
+        stream.size += added
+        self._bytes += added
+        if final and events:
             stream.final = True
             stream.expires = now + self.retention_seconds
             self._finished[stream_id] = self._live.pop(stream_id)
@@ -186,7 +191,8 @@ class MemoryEventStore:
             self._live.move_to_end(stream_id)
         stream.wake()
         self._evict()
-        return make_event_id(stream_id, str(stream.last))
+        last = stream.last
+        return [make_event_id(stream_id, str(position)) for position in range(last - len(events) + 1, last + 1)]
 
     async def follow(
         self, stream_id: str, after: str, *, poll_seconds: float, caller: str

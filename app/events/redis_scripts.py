@@ -3,19 +3,31 @@ share a hash slot, so they work on Redis Cluster too.
 """
 
 APPEND = """
--- KEYS: events, meta. ARGV: data, final (1/0), max events, TTL, retention. Returns the entry id,
--- nil once the stream has ended, or NOSTREAM when it is unknown or expired.
-if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('NOSTREAM') end
-if redis.call('HEXISTS', KEYS[2], 'final') == 1 then return false end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'd', ARGV[1], 'f', ARGV[2])
-local ttl = ARGV[4]
-if ARGV[2] == '1' then
-  redis.call('HSET', KEYS[2], 'final', id)
-  ttl = ARGV[5]
+-- KEYS: events, meta. ARGV: final (1/0: the last event is the final one), max events, TTL, retention,
+-- n, then n field/value pairs that open the stream (n = 0 to write to an open one), then each event's
+-- data, in order. Returns the entries' ids, nil once the stream has ended, or NOSTREAM when it is
+-- unknown or expired.
+local fields = tonumber(ARGV[5])
+if fields > 0 then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 6, 5 + 2 * fields))
+elseif redis.call('EXISTS', KEYS[2]) == 0 then
+  return redis.error_reply('NOSTREAM')
+elseif redis.call('HEXISTS', KEYS[2], 'final') == 1 then
+  return false
 end
-redis.call('EXPIRE', KEYS[1], ttl)
+local ids = {}
+for i = 6 + 2 * fields, #ARGV do
+  local final = (i == #ARGV and ARGV[1] == '1') and '1' or '0'
+  ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[i], 'f', final)
+end
+local ttl = ARGV[3]
+if ARGV[1] == '1' and #ids > 0 then
+  redis.call('HSET', KEYS[2], 'final', ids[#ids])
+  ttl = ARGV[4]
+end
+if #ids > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 redis.call('EXPIRE', KEYS[2], ttl)
-return id
+return ids
 """
 
 RESUME_POINT = """

@@ -32,7 +32,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -43,7 +43,16 @@ from app.events.ids import START, make_event_id
 from app.events.redis_client import Keys, dedicated, entry_position, translated
 from app.events.redis_fleet import FleetListener
 from app.events.redis_heartbeat import Heartbeat
-from app.events.store import Event, ReplyTimeout, StoreBusy, StoreClosed, StoreError, StreamNotFound
+from app.events.store import (
+    Event,
+    EventStore,
+    Opening,
+    ReplyTimeout,
+    StoreBusy,
+    StoreClosed,
+    StoreError,
+    StreamNotFound,
+)
 from app.events.topics import Topics
 
 logger = logging.getLogger("app.events")
@@ -55,7 +64,7 @@ OrphanMessage = Callable[[str | int], bytes]
 """Builds the final JSON-RPC error for a request whose worker died."""
 
 
-class RedisEventStore:
+class RedisEventStore(EventStore):
     def __init__(
         self,
         client: aioredis.Redis,
@@ -78,6 +87,8 @@ class RedisEventStore:
         size, so the other calls always find a connection."""
         self.orphan_message = orphan_message
         self.worker_id = secrets.token_hex(8)
+        self._limits = [str(limit).encode() for limit in (max_events, ttl_seconds, retention_seconds)]
+        """The APPEND script's fixed arguments, encoded once."""
         self._append = client.register_script(redis_scripts.APPEND)
         self._resume_point = client.register_script(redis_scripts.RESUME_POINT)
         self._deliver = client.register_script(redis_scripts.DELIVER)
@@ -124,41 +135,45 @@ class RedisEventStore:
 
     # -- streams ------------------------------------------------------------------------------
 
-    async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
-        self._heartbeat.start()  # this worker now owns a stream: readers must see it alive
-        async with translated():
-            await self._heartbeat.ensure(self.client)  # the key must exist before the stream does
-            meta = self.keys.meta(stream_id)
-            async with self.client.pipeline(transaction=True) as pipe:
-                mapping: dict[str, bytes | str] = {
-                    "owner": self.worker_id,
-                    "caller": caller,
-                    "request": orjson.dumps(request_id),
-                }
-                if trace:
-                    mapping["trace"] = trace
-                pipe.hset(meta, mapping=mapping)  # type: ignore[arg-type]
-                pipe.expire(meta, self.ttl_seconds)
-                await pipe.execute()
-
     async def trace_of(self, stream_id: str) -> str:
         async with translated():
             trace = await self.client.hget(self.keys.meta(stream_id), "trace")
         return trace.decode() if isinstance(trace, bytes) else ""
 
-    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
+    def _opening_fields(self, opening: Opening | None) -> list[bytes | str]:
+        """The APPEND script's count of meta fields, then the fields of a new stream's meta."""
+        if opening is None:
+            return [b"0"]
+        fields: list[bytes | str] = [
+            "owner",
+            self.worker_id,
+            "caller",
+            opening.caller,
+            "request",
+            orjson.dumps(opening.request_id),
+        ]
+        if opening.trace:
+            fields += ["trace", opening.trace]
+        return [str(len(fields) // 2), *fields]
+
+    async def append_many(
+        self, stream_id: str, events: Sequence[bytes], *, final: bool = False, opening: Opening | None = None
+    ) -> list[str]:
         keys = [self.keys.events(stream_id), self.keys.meta(stream_id)]
-        args = [data, b"1" if final else b"0", self.max_events, self.ttl_seconds, self.retention_seconds]
+        args = [b"1" if final else b"0", *self._limits, *self._opening_fields(opening), *events]
         try:
             async with translated():
-                entry = await self._append(keys=keys, args=args)
+                if opening is not None:
+                    self._heartbeat.start()  # this worker now owns a stream: readers must see it alive
+                    await self._heartbeat.ensure(self.client)  # the key must exist before the stream does
+                entries = await self._append(keys=keys, args=args)
         except StoreError as exc:
             if "NOSTREAM" in str(exc):
                 raise StreamNotFound(stream_id) from exc
             raise
-        if entry is None:
+        if entries is None:
             raise StoreError(f"stream {stream_id} has ended")
-        return make_event_id(stream_id, entry.decode())
+        return [make_event_id(stream_id, entry.decode()) for entry in entries]
 
     async def _start_position(self, stream_id: str, after: str, caller: str) -> tuple[int, int] | None:
         """Where a resume of ``caller`` from ``after`` starts: ``None`` at the end of an ended stream,

@@ -16,7 +16,7 @@ so a client's cancellation reaches the call on whichever worker runs it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,17 +53,37 @@ class Event:
     final: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What a stream is opened with: the request it answers, run by this worker, the caller it
+    belongs to (a :attr:`~app.protocol.principal.Principal.key`) and the ``traceparent`` of the
+    call's span, kept so a resume can link to it (empty without telemetry)."""
+
+    request_id: str | int
+    caller: str
+    trace: str = ""
+
+
 class EventStore(Protocol):
+    """Subclass it to inherit :meth:`open` and :meth:`append`, both made of :meth:`append_many`."""
+
+    async def append_many(
+        self, stream_id: str, events: Sequence[bytes], *, final: bool = False, opening: Opening | None = None
+    ) -> list[str]:
+        """Store ``events`` in order, in one step (one round trip to a remote backend), and return
+        their ids; with ``opening``, open the stream first, in the same step. ``final`` makes the last
+        of ``events`` the final one, which closes the stream: later writes are refused."""
+
     async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
-        """Start a stream for the request ``request_id``, run by this worker, belonging to ``caller``
-        (a :attr:`~app.protocol.principal.Principal.key`); ``trace`` is the ``traceparent`` of the
-        call's span, kept so a resume can link to it (empty without telemetry)."""
+        """Start a stream with no event yet (see :class:`Opening`)."""
+        await self.append_many(stream_id, (), opening=Opening(request_id, caller, trace))
+
+    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
+        """Store one event and return its id."""
+        return (await self.append_many(stream_id, (data,), final=final))[0]
 
     async def trace_of(self, stream_id: str) -> str:
         """The ``trace`` a stream was opened with; empty when unknown."""
-
-    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
-        """Store one event and return its id. A final event closes the stream; later ones are refused."""
 
     def follow(
         self, stream_id: str, after: str, *, poll_seconds: float, caller: str

@@ -7,17 +7,18 @@ only when telemetry is on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
-from app.events.store import Event, EventStore, ReplyTimeout, StoreError
+from app.events.store import Event, EventStore, Opening, ReplyTimeout, StoreError
 from app.telemetry.observer import ServerMetrics
 from app.telemetry.spans import CURRENT_SPAN
 
 T = TypeVar("T")
 
 
-class ObservedStore:
+class ObservedStore(EventStore):
     def __init__(self, store: EventStore, metrics: ServerMetrics, backend: str) -> None:
         self.store = store
         self.metrics = metrics
@@ -42,17 +43,30 @@ class ObservedStore:
         self._count(operation)
         return value
 
-    async def open(self, stream_id: str, request_id: str | int, caller: str, trace: str = "") -> None:
-        span = CURRENT_SPAN.get()
-        if not trace and span is not None:
-            trace = span.traceparent
-        await self._observed("open", self.store.open(stream_id, request_id, caller, trace))
+    async def append_many(
+        self, stream_id: str, events: Sequence[bytes], *, final: bool = False, opening: Opening | None = None
+    ) -> list[str]:
+        """Counted as an ``open`` when it opens the stream and as an ``append`` when it stores events."""
+        if opening is not None and not opening.trace:
+            span = CURRENT_SPAN.get()
+            if span is not None:
+                opening = replace(opening, trace=span.traceparent)
+        try:
+            ids = await self.store.append_many(stream_id, events, final=final, opening=opening)
+        except StoreError as exc:
+            for operation in self._operations(events, opening):
+                self._count(operation, exc)
+            raise
+        for operation in self._operations(events, opening):
+            self._count(operation)
+        return ids
+
+    @staticmethod
+    def _operations(events: Sequence[bytes], opening: Opening | None) -> tuple[str, ...]:
+        return ("open",) * (opening is not None) + ("append",) * bool(events)
 
     async def trace_of(self, stream_id: str) -> str:
         return await self.store.trace_of(stream_id)
-
-    async def append(self, stream_id: str, data: bytes, *, final: bool = False) -> str:
-        return await self._observed("append", self.store.append(stream_id, data, final=final))
 
     async def follow(
         self, stream_id: str, after: str, *, poll_seconds: float, caller: str

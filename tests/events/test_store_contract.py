@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app.events.ids import START, new_stream_id, parse_event_id
-from app.events.store import EventStore, ReplyTimeout, StoreClosed, StoreError, StreamNotFound
+from app.events.store import EventStore, Opening, ReplyTimeout, StoreClosed, StoreError, StreamNotFound
 from tests.events.conftest import CALLER, STRANGER, StoreFactory, collect, collect_until_idle
 
 
@@ -31,6 +31,20 @@ async def test_follow_replays_in_order_and_ends_with_the_final_event(store: Even
     await store.append(stream, b"result", final=True)
     assert await collect(store, stream, START) == [(b"e0", False), (b"e1", False), (b"e2", False), (b"result", True)]
     assert await collect(store, stream, position_of(ids[1])) == [(b"e2", False), (b"result", True)]
+
+
+async def test_one_write_opens_a_stream_and_stores_a_batch_with_its_final_event(store: EventStore) -> None:
+    stream = new_stream_id()
+    ids = await store.append_many(stream, [b"p1", b"p2"], opening=Opening(4, CALLER, "00-trace"))
+    assert len(set(ids)) == 2
+    assert await store.trace_of(stream) == "00-trace"
+    ids += await store.append_many(stream, [b"p3", b"result"], final=True)
+    assert await collect(store, stream, START) == [(b"p1", False), (b"p2", False), (b"p3", False), (b"result", True)]
+    assert await collect(store, stream, position_of(ids[1])) == [(b"p3", False), (b"result", True)]
+    with pytest.raises(StoreError):
+        await store.append_many(stream, [b"late"])
+    with pytest.raises(StreamNotFound):
+        await store.append_many(new_stream_id(), [b"never opened"])
 
 
 async def test_an_ended_stream_refuses_more_events(store: EventStore) -> None:
