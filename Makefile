@@ -61,7 +61,8 @@ serve: python  ## production-style: gunicorn with uvicorn workers (WEB_CONCURREN
 test: install  ## the whole suite, against real processes over real sockets
 	$(BIN)/pytest
 
-bench: python system  ## this app vs FastMCP vs a bare Starlette echo, auth's and telemetry's cost; writes infra/bench/*.md
+bench: python system  ## this app vs FastMCP vs a bare Starlette echo, the scale-out path and the fleet, auth's and telemetry's cost; writes infra/bench/*.md
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m infra.bench
 	$(BIN)/python -m infra.bench.auth
 	$(BIN)/python -m infra.bench.telemetry

@@ -1,5 +1,6 @@
-"""``python -m infra.bench``: the full benchmark (``make bench``); with ``--quick``, the CI guard; with
-``--soak``, memory over many calls per reply kind and store (``make soak``)."""
+"""``python -m infra.bench``: the full benchmark (``make bench``), the scale-out path and the fleet
+included; with ``--quick``, the CI guard; with ``--soak``, memory over many calls per reply kind and
+store (``make soak``)."""
 
 import argparse
 import contextlib
@@ -8,16 +9,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.bench import peers, soak_cli, workloads
+from infra.bench import fleet, peers, scaleout, soak_cli, workloads
 from infra.bench.environment import machine, versions
 from infra.bench.load import LOAD_CPU
 from infra.bench.measure import Memory, Plan, Result, cold_start, compare, memory_growth
 from infra.bench.process import BenchError, Server, launch
 from infra.bench.report import Run, invalid, text, write
-from infra.bench.targets import ceiling_ratios, issue_targets
+from infra.bench.targets import ceiling_ratios, issue_targets, scaleout_targets
 
 _FULL = Plan(duration=4, warmup=2, rounds=3, connections=32)
 _QUICK = Plan(duration=2, warmup=1, rounds=2, connections=32)
+_FLEET = Plan(duration=3, warmup=1, rounds=1, connections=32)
+"""Short: on a 2-core machine the fleet's processes and wrk all share the cores anyway."""
 _QUICK_PEERS = (peers.OURS, peers.STARLETTE_ECHO)
 _QUICK_WORKLOADS = (workloads.CALL_LEGACY, workloads.CALL_MODERN)
 _RESULTS_DIR = Path(__file__).parent
@@ -47,6 +50,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-starts", type=int, default=3, help="spawns per server for cold start (3)")
     parser.add_argument("--memory-requests", type=int, default=100_000, help="tools/calls for the RSS check, 0 skips")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the multi-worker run, 0 skips")
+    parser.add_argument(
+        "--resumes", type=int, default=200, help="cut-and-resume rounds on the two-instance fleet, 0 skips the fleet"
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -125,16 +131,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = _plan(args)
     selected, chosen = _scope(args)
     cold_spawns = 1 if args.quick else args.cold_starts
+    complete = not args.quick and not args.workloads
+    run_scaleout: tuple[list[Result], scaleout.RoundTrips | None] = ([], None)
+    fleet_figures = None
     try:
         cold = {p.name: cold_start(p, cold_spawns) for p in chosen if workloads.CALL_LEGACY.name in p.answers}
         results, memory = _measure(chosen, selected, plan, 1, 0 if args.quick else args.memory_requests)
         if not args.quick and args.workers > 1 and workloads.CALL_LEGACY in selected:
             multi = [p for p in chosen if workloads.CALL_LEGACY.name in p.answers]
             results += _measure(multi, (workloads.CALL_LEGACY,), plan, args.workers, 0)[0]
+        if complete:
+            run_scaleout = scaleout.measure(plan, LOAD_CPU)
+            _progress(run_scaleout[0])
+        if complete and args.resumes > 0:
+            fleet_figures = fleet.measure(_FLEET, args.resumes)
     except BenchError as error:
         print(f"benchmark aborted: {error}", file=sys.stderr)
         return 2
-    verdicts = ceiling_ratios(results, args.min_ratio) if args.quick else issue_targets(results, cold, memory)
+    if args.quick:
+        verdicts = ceiling_ratios(results, args.min_ratio)
+    else:
+        verdicts = issue_targets(results, cold, memory) + scaleout_targets(*run_scaleout)
     run = Run(
         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine(),
@@ -144,9 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         cold,
         memory,
         verdicts,
+        *run_scaleout,
+        fleet_figures,
     )
     print(text(run))
-    complete = not args.quick and not args.workloads
     out = args.out or (_RESULTS_DIR if complete else None)
     if out is not None:
         write(run, out)

@@ -1,18 +1,21 @@
 """One run's figures as a terminal table, as results.md (quoted by the README) and as results.json."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from infra.bench.fleet import Fleet
 from infra.bench.load import LOAD_CPU
 from infra.bench.measure import NOISY_SHARE, ColdStart, Memory, Plan, Result, Sample
 from infra.bench.peers import Role
+from infra.bench.plot import FILE_NAME, write_fleet
 from infra.bench.process import SERVER_CPU
+from infra.bench.scaleout import RoundTrips
 from infra.bench.targets import Verdict, find, ratio, requests_per_cpu_second, requests_per_second
-from infra.bench.workloads import BY_NAME
+from infra.bench.workloads import BY_NAME, SSE_PROGRESS, SSE_RESUMABLE
 
 _HEADER = (
     "workload",
@@ -43,6 +46,10 @@ class Run:
     cold_starts: dict[str, ColdStart]
     memory: Memory | None
     verdicts: list[Verdict]
+    scaleout: list[Result] = field(default_factory=list)
+    """The SSE rows of the scale-out path, driven side by side (``infra.bench.scaleout``)."""
+    round_trips: RoundTrips | None = None
+    fleet: Fleet | None = None
 
 
 def _ratio(results: Sequence[Result], result: Result, role: Role, figure: Callable[[Sample], float]) -> str:
@@ -80,6 +87,61 @@ def _rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
     return rows
 
 
+_SCALEOUT_HEADER = ("reply", "server", "req/s", "p50 ms", "p99 ms", "CPU us/req", "vs non-resumable req/s", "valid")
+_FLEET_HEADER = ("configuration", "workload", "req/s", "p50 ms", "p99 ms", "valid")
+_TITLES = {w.name: w.title for w in (SSE_PROGRESS, SSE_RESUMABLE)}
+
+
+def _scaleout_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
+    plain = next((r for r in results if r.workload == SSE_PROGRESS.name), None)
+    return [
+        (
+            _TITLES[r.workload],
+            r.peer,
+            f"{r.median.rps:,.0f}",
+            f"{r.median.p50_ms:.2f}",
+            f"{r.median.p99_ms:.2f}",
+            f"{r.median.cpu_us:,.0f}",
+            "" if plain is None else f"{ratio(r, plain, requests_per_second):.2f}x",
+            "yes" if r.valid else "NO",
+        )
+        for r in results
+    ]
+
+
+def _fleet_rows(fleet: Fleet) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for row in fleet.rows:
+        figures = (f"{row.rps:,.0f}", f"{row.p50_ms:.2f}", f"{row.p99_ms:.2f}")
+        rows.append((row.configuration, row.workload, *figures, "NO" if row.problem else "yes"))
+    return rows
+
+
+def _scaleout_lines(run: Run) -> list[str]:
+    """The scale-out path's tables in Markdown (the terminal shows the same)."""
+    lines = []
+    if run.scaleout:
+        lines += ["", "## The scale-out path, one worker", ""]
+        lines += markdown_table(_SCALEOUT_HEADER, _scaleout_rows(run.scaleout))
+    if run.round_trips is not None:
+        lines += ["", f"Redis, resumable calls: {run.round_trips.describe()}."]
+    if run.fleet is not None:
+        lines += [
+            "",
+            "## The fleet",
+            "",
+            "nginx (the infra/nginx template) in front of gunicorn instances of one worker each, Redis store, all on "
+            "this machine with wrk unpinned: how the parts fit together, not what separate machines would reach. "
+            f"Plotted in [{FILE_NAME}]({FILE_NAME}).",
+            "",
+            *markdown_table(_FLEET_HEADER, _fleet_rows(run.fleet)),
+            "",
+            f"Resume on the other instance after a cut (time from the GET with Last-Event-ID to the final result): "
+            f"{run.fleet.resumes.describe()}.",
+        ]
+    return lines
+
+
 def _method(plan: Plan) -> str:
     return (
         f"One uvicorn worker per server (uvloop, httptools) pinned to CPU {SERVER_CPU}; wrk (1 thread, "
@@ -95,7 +157,9 @@ def _method(plan: Plan) -> str:
 
 
 def _problems(run: Run) -> list[str]:
-    found = [f"{r.peer} on {r.workload}: {r.problem}" for r in run.results if r.problem]
+    found = [f"{r.peer} on {r.workload}: {r.problem}" for r in [*run.results, *run.scaleout] if r.problem]
+    if run.fleet is not None:
+        found += [f"{row.configuration} on {row.workload}: {row.problem}" for row in run.fleet.rows if row.problem]
     if run.memory is not None and run.memory.problem:
         found.append(f"memory run: {run.memory.problem}")
     return found
@@ -127,6 +191,7 @@ def text(run: Run) -> str:
     if run.memory is not None:
         m = run.memory
         lines.append(f"memory: {m.before_mib:.1f} -> {m.after_mib:.1f} MiB over {m.requests:,} tools/calls")
+    lines += _scaleout_lines(run)
     lines += ["", "targets:", *(f"  {v.describe()}" for v in run.verdicts)]
     lines += [f"INVALID: {problem}" for problem in _problems(run)]
     lines += _noise(run)
@@ -173,6 +238,7 @@ def markdown(run: Run) -> str:
             f"Our RSS over {m.requests:,} tools/calls on one warm worker: {m.before_mib:.1f} MiB before, "
             f"{m.after_mib:.1f} MiB after ({m.growth_mib:+.1f} MiB).",
         ]
+    lines += _scaleout_lines(run)
     verdicts = [(v.status, v.target, v.measured()) for v in run.verdicts]
     lines += ["", "## Targets", "", *markdown_table(("status", "target", "measured"), verdicts)]
     notes = [f"- INVALID: {problem}" for problem in _problems(run)] + [f"- {warning}" for warning in _noise(run)]
@@ -190,6 +256,9 @@ def _json(run: Run) -> dict[str, Any]:
         "cold_start_s": {peer: asdict(cold) | {"median": cold.median} for peer, cold in run.cold_starts.items()},
         "memory": None if run.memory is None else asdict(run.memory) | {"growth_mib": run.memory.growth_mib},
         "targets": [asdict(v) | {"status": v.status} for v in run.verdicts],
+        "scaleout": [asdict(r) | {"valid": r.valid} for r in run.scaleout],
+        "round_trips": None if run.round_trips is None else asdict(run.round_trips),
+        "fleet": None if run.fleet is None else asdict(run.fleet),
     }
 
 
@@ -197,6 +266,8 @@ def write(run: Run, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "results.md").write_text(markdown(run))
     (directory / "results.json").write_bytes(orjson.dumps(_json(run), option=orjson.OPT_INDENT_2) + b"\n")
+    if run.fleet is not None and write_fleet(run.fleet, directory) is None:
+        print(f"{FILE_NAME} not written: matplotlib is missing (pip install -e '.[bench]')")
 
 
 def invalid(run: Run) -> bool:

@@ -5,15 +5,19 @@ from dataclasses import dataclass
 
 from infra.bench.measure import ColdStart, Memory, Result, Sample
 from infra.bench.peers import OURS, Role
-from infra.bench.workloads import CALL_LEGACY, CALL_MODERN, SSE_PROGRESS, Workload
+from infra.bench.scaleout import REDIS_STORE, RoundTrips
+from infra.bench.workloads import CALL_LEGACY, CALL_MODERN, SSE_PROGRESS, SSE_RESUMABLE, Workload
 
 MIN_VS_FASTMCP = 10.0
 MIN_VS_CEILING = 0.7
 MAX_CPU_PER_CALL_US = 250.0
-MAX_RSS_MIB = 50.0
-MAX_COLD_START_S = 0.5
+MAX_RSS_MIB = 40.0
+MAX_COLD_START_S = 0.3
 MAX_SSE_COST = 1.5
 MAX_RSS_GROWTH_MIB = 5.0
+MIN_REDIS_VS_MEMORY = 0.5
+MIN_RESUMABLE_VS_PLAIN = 0.7
+MAX_ROUND_TRIPS = 2.0
 
 
 @dataclass(frozen=True)
@@ -132,4 +136,21 @@ def issue_targets(results: Sequence[Result], cold_starts: dict[str, ColdStart], 
     problem = "" if memory is None else memory.problem
     name = f"RSS growth over {memory.requests if memory else 0:,} tools/calls"
     verdicts.append(Verdict(name, growth, MAX_RSS_GROWTH_MIB, False, " MiB", problem))
+    return verdicts
+
+
+def scaleout_targets(results: Sequence[Result], trips: RoundTrips | None) -> list[Verdict]:
+    """The scale-out path's targets, from the SSE rows driven side by side (``scaleout.measure``)."""
+
+    def row(workload: Workload, peer: str) -> Result | None:
+        return next((r for r in results if r.workload == workload.name and r.peer == peer), None)
+
+    memory, redis = row(SSE_RESUMABLE, OURS.name), row(SSE_RESUMABLE, REDIS_STORE.name)
+    plain = row(SSE_PROGRESS, OURS.name)
+    name = "resumable SSE req/s, Redis store vs memory store"
+    verdicts = [_ratio(name, redis, memory, MIN_REDIS_VS_MEMORY, requests_per_second)]
+    name = "resumable SSE req/s, memory store vs non-resumable SSE"
+    verdicts.append(_ratio(name, memory, plain, MIN_RESUMABLE_VS_PLAIN, requests_per_second))
+    name = "Redis round trips per resumable 3-progress call"
+    verdicts.append(Verdict(name, None if trips is None else trips.per_call, MAX_ROUND_TRIPS, False))
     return verdicts
