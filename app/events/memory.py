@@ -150,13 +150,14 @@ class MemoryEventStore(EventStore):
 
     # -- streams ------------------------------------------------------------------------------
 
-    def _open(self, stream_id: str, opening: Opening, now: float) -> None:
+    def _new(self, stream_id: str, opening: Opening, now: float) -> _Stream:
+        """A new stream; the bounds are enforced once its first events are in."""
         self._expire(now)
         caller = sys.intern(opening.caller)  # one copy per caller, not per stream (a JWT's key is new per request)
         stream = self._live[stream_id] = _Stream(caller, now + self.ttl_seconds, opening.trace)
         stream.size += len(opening.trace)  # a traceparent with telemetry on: counted like the events
         self._bytes += stream.size
-        self._evict()
+        return stream
 
     async def trace_of(self, stream_id: str) -> str:
         stream = self._live.get(stream_id) or self._finished.get(stream_id)
@@ -166,9 +167,7 @@ class MemoryEventStore(EventStore):
         self, stream_id: str, events: Sequence[bytes], *, final: bool = False, opening: Opening | None = None
     ) -> list[str]:
         now = time.monotonic()
-        if opening is not None:
-            self._open(stream_id, opening, now)
-        stream = self._stream(stream_id)
+        stream = self._stream(stream_id) if opening is None else self._new(stream_id, opening, now)
         if stream.final:
             raise StoreError(f"stream {stream_id} has ended")
         added = 0
@@ -188,7 +187,8 @@ class MemoryEventStore(EventStore):
             self._finished[stream_id] = self._live.pop(stream_id)
         else:
             stream.expires = now + self.ttl_seconds
-            self._live.move_to_end(stream_id)
+            if opening is None:  # a new stream is the newest already
+                self._live.move_to_end(stream_id)
         stream.wake()
         self._evict()
         last = stream.last

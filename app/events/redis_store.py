@@ -11,6 +11,9 @@ the keys of one stream live in one slot and the Lua scripts may touch them toget
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
     <p>topic:<name>          CHANNEL pub/sub between workers (cancellations); no key, nothing stored
 
+One script call opens a stream and stores a batch of its events (a reply sends what one loop tick
+wrote), so a call that reports progress and returns costs Redis one round trip.
+
 Every key has a TTL: an unfinished stream's is ``ttl_seconds`` after its last event, a finished
 one's ``retention_seconds`` after its final event (set by the append script with that event), so
 what a finished call costs Redis is bounded by the retention window. Streams are trimmed to about

@@ -53,7 +53,7 @@ class Event:
     final: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Opening:
     """What a stream is opened with: the request it answers, run by this worker, the caller it
     belongs to (a :attr:`~app.protocol.principal.Principal.key`) and the ``traceparent`` of the

@@ -193,6 +193,12 @@ class Reply:
         together, a burst of progress and then the result, leave in one write instead of one each."""
         if not self._flush_due:
             self._flush_due = True
+            asyncio.get_running_loop().call_soon(self._flush_if_needed)
+
+    def _flush_if_needed(self) -> None:
+        """A task only if something still waits: usually the final write has taken it all along."""
+        self._flush_due = False
+        if self._held or self._opening is not None or self._pending is not None:
             self._spawn(self._flush())
 
     def _queue(self, chunk: bytes, *, flush: bool = True) -> None:
@@ -206,7 +212,6 @@ class Reply:
     async def _flush(self) -> None:
         await self._take_turn()
         try:
-            self._flush_due = False
             if self._held or self._opening is not None:
                 await self._store()
             if self._pending is not None and not self.detached:

@@ -8,12 +8,14 @@ so the figures say how the parts fit together, not what a real fleet of machines
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from infra.bench.load import drive
 from infra.bench.measure import Plan
@@ -70,6 +72,28 @@ class Resumes:
 class Fleet:
     rows: list[FleetRow]
     resumes: Resumes
+    worker_rss_mib: float
+    """The largest RSS of a gunicorn worker after the load, as deployed (the master apart)."""
+    instance_start_s: float
+    """An instance restarted: seconds from spawning gunicorn to its worker answering ``/healthz``."""
+
+
+def _worker_rss_mib(master: int) -> float:
+    """The largest RSS among the master's children (its workers)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = [0]
+    for pid in children:
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            sizes += [int(line.split()[1]) for line in status if line.startswith("VmRSS:")]
+    return max(sizes) / 1024
+
+
+def _restart_seconds(rig: Rig, index: int) -> float:
+    rig.stop_instance(index)
+    started = time.perf_counter()
+    rig.start_instance(index)
+    return time.perf_counter() - started
 
 
 def _events(response: http.client.HTTPResponse) -> tuple[str, bytes]:
@@ -136,11 +160,13 @@ def _row(instances: int, url: str, workload: Workload, plan: Plan) -> FleetRow:
 def measure(plan: Plan, resume_count: int) -> Fleet:
     """Every configuration in turn (each rig started and stopped whole), then the resumes on two."""
     rows: list[FleetRow] = []
-    timed = Resumes((), 0)
+    timed, rss, start = Resumes((), 0), 0.0, 0.0
     for instances in INSTANCES:
         print(f"fleet: nginx + {instances} instance(s), Redis store...", file=sys.stderr)
         with Rig(instances, workers=1, server=_SERVER) as rig:
             rows += [_row(instances, rig.url, workload, plan) for workload in WORKLOADS]
+            rss = max([rss] + [_worker_rss_mib(i.pid) for i in rig.instances if i.pid is not None])
             if instances > 1:
                 timed = resumes([instance.port for instance in rig.instances], resume_count)
-    return Fleet(rows, timed)
+                start = _restart_seconds(rig, 0)
+    return Fleet(rows, timed, rss, start)

@@ -26,8 +26,9 @@ _SOCKET_TIMEOUT = 5.0
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """The URL of a fresh, empty Redis that lives as long as the ``with`` block."""
+def redis_server(cpu: str | None = None) -> Iterator[str]:
+    """The URL of a fresh, empty Redis that lives as long as the ``with`` block, pinned to ``cpu``
+    if given (away from the server under test, as a Redis of its own machine would be)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise BenchError("redis-server is not installed: apt-get install -y redis-server (`make system` does it)")
@@ -35,6 +36,8 @@ def redis_server() -> Iterator[str]:
     url = f"redis://{LOOPBACK}:{port}/0"
     with tempfile.TemporaryDirectory(prefix="bench-redis-") as directory:
         argv = [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no", "--dir", directory]
+        if cpu is not None:
+            argv = ["taskset", "-c", cpu, *argv]
         child = Child("redis-server", argv, log=Path(directory) / "redis.log")
         child.start()
         try:

@@ -138,6 +138,9 @@ def _scaleout_lines(run: Run) -> list[str]:
             "",
             f"Resume on the other instance after a cut (time from the GET with Last-Event-ID to the final result): "
             f"{run.fleet.resumes.describe()}.",
+            "",
+            f"Per worker, as deployed: {run.fleet.worker_rss_mib:.1f} MiB RSS after the load (the gunicorn master "
+            f"apart); an instance restarted answers /healthz {run.fleet.instance_start_s:.2f} s after its spawn.",
         ]
     return lines
 

@@ -66,16 +66,17 @@ def round_trips(server: Server, redis_url: str, load_cpu: str | None) -> RoundTr
 
 
 @contextlib.contextmanager
-def _servers() -> Iterator[tuple[Server, Server, str]]:
-    with redis_server() as url, launch(OURS) as (memory, _):
+def _servers(redis_cpu: str | None) -> Iterator[tuple[Server, Server, str]]:
+    with redis_server(redis_cpu) as url, launch(OURS) as (memory, _):
         peer: Peer = replace(REDIS_STORE, env=(*OURS.env, ("FASTMCP_EVENT_STORE", "redis"), ("FASTMCP_REDIS_URL", url)))
         with launch(peer) as (on_redis, _):
             yield memory, on_redis, url
 
 
 def measure(plan: Plan, load_cpu: str | None) -> tuple[list[Result], RoundTrips]:
-    """The three SSE rows, side by side, and the round trips of the Redis one."""
-    with _servers() as (memory, on_redis, url):
+    """The three SSE rows, side by side, and the round trips of the Redis one. Redis shares wrk's
+    core, so that the worker's core is its own, as for the other rows."""
+    with _servers(load_cpu) as (memory, on_redis, url):
         print(f"{SSE_RESUMABLE.title}, by store...", file=sys.stderr)
         contestants = [(memory, SSE_PROGRESS), (memory, SSE_RESUMABLE), (on_redis, SSE_RESUMABLE)]
         results = compare(contestants, SSE_RESUMABLE, plan, load_cpu)
