@@ -13,6 +13,7 @@ from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from app.events.redis_packing import hiredis_packed
 from app.events.store import StoreError, StoreUnavailable
 
 
@@ -67,6 +68,7 @@ def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
         retry_on_error=[redis_errors.ConnectionError, redis_errors.TimeoutError],
         health_check_interval=30,
     )
+    pool.connection_class = hiredis_packed(pool.connection_class)
     return aioredis.Redis.from_pool(pool)
 
 

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from app.events.ids import parse_event_id
+from app.transport.reply import MAX_HELD_EVENTS
 from tests.support.redis_server import RedisServer
 from tests.support.servers import EXAMPLE_SERVER, RunningServer, ServerPool, ServerSpec
 from tests.support.sse import iter_events
@@ -48,6 +49,12 @@ def bench_tools(server_pool: ServerPool, redis_server: RedisServer) -> RunningSe
 def example_tools(server_pool: ServerPool, redis_server: RedisServer) -> RunningServer:
     """The example tools: ``countdown`` reports progress, then sleeps a second."""
     return _on_redis(server_pool, redis_server.url, EXAMPLE_SERVER)
+
+
+@pytest.fixture(scope="module")
+def test_tools(server_pool: ServerPool, redis_server: RedisServer) -> RunningServer:
+    """The scale-out tests' tools: ``burst`` reports progress many times in one loop tick."""
+    return _on_redis(server_pool, redis_server.url, "tests.scaleout.tools:server")
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +107,18 @@ def test_every_id_the_client_holds_is_stored_while_the_call_runs(
             if position != "0":
                 assert inspector.xrange(f"resumable:{{s:{stream}}}:events", position, position)
         assert [event for event in events if event.message and "result" in event.message]
+
+
+def test_a_burst_past_the_held_bound_arrives_whole_in_order_and_resumes_midway(test_tools: RunningServer) -> None:
+    count = MAX_HELD_EVENTS * 2 + 50  # stored in several steps, the tool never pausing
+    with httpx.Client(timeout=10) as http:
+        answer = http.post(test_tools.url, json=_call("burst", {"count": count}), headers=HEADERS)
+        events = [event for event in iter_events(answer) if event.data]
+        progress = [event.message["params"]["progress"] for event in events[:-1] if event.message]
+        assert progress == list(range(1, count + 1))
+        assert events[-1].message is not None and events[-1].message["result"]["content"][0]["text"] == f"burst {count}"
+        midway = events[MAX_HELD_EVENTS + 10].id
+        assert midway is not None
+        resumed = http.get(test_tools.url, headers={**HEADERS, "Last-Event-ID": midway})
+        rest = [event.id for event in iter_events(resumed) if event.data]
+        assert rest == [event.id for event in events[MAX_HELD_EVENTS + 11 :]]

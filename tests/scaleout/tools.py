@@ -21,6 +21,14 @@ async def stream(count: int, interval: float, ctx: Context) -> str:
 
 
 @server.tool
+async def burst(count: int, ctx: Context) -> str:
+    """Report progress ``count`` times in one go, never yielding to the event loop in between."""
+    for done in range(1, count + 1):
+        await ctx.report_progress(done, count)
+    return f"burst {count}"
+
+
+@server.tool
 async def where(ctx: Context) -> str:
     """Ask the user something, naming the process that asked; answer naming the one that finished."""
     answer = await ctx.elicit(
