@@ -87,26 +87,20 @@ def _rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
     return rows
 
 
-_SCALEOUT_HEADER = ("reply", "server", "req/s", "p50 ms", "p99 ms", "CPU us/req", "vs non-resumable req/s", "valid")
+_SCALEOUT_HEADER = ("reply", "server", "req/s", "p50 ms", "p99 ms", "CPU us/req", "vs the row above req/s", "valid")
 _FLEET_HEADER = ("configuration", "workload", "req/s", "p50 ms", "p99 ms", "valid")
 _TITLES = {w.name: w.title for w in (SSE_PROGRESS, SSE_RESUMABLE)}
 
 
 def _scaleout_rows(results: Sequence[Result]) -> list[tuple[str, ...]]:
-    plain = next((r for r in results if r.workload == SSE_PROGRESS.name), None)
-    return [
-        (
-            _TITLES[r.workload],
-            r.peer,
-            f"{r.median.rps:,.0f}",
-            f"{r.median.p50_ms:.2f}",
-            f"{r.median.p99_ms:.2f}",
-            f"{r.median.cpu_us:,.0f}",
-            "" if plain is None else f"{ratio(r, plain, requests_per_second):.2f}x",
-            "yes" if r.valid else "NO",
-        )
-        for r in results
-    ]
+    """Plain, memory-resumable, Redis-resumable: each compared with the one before, as the targets are."""
+    rows: list[tuple[str, ...]] = []
+    for before, r in zip([None, *results], results, strict=False):
+        m = r.median
+        versus = "" if before is None else f"{ratio(r, before, requests_per_second):.2f}x"
+        figures = (f"{m.rps:,.0f}", f"{m.p50_ms:.2f}", f"{m.p99_ms:.2f}", f"{m.cpu_us:,.0f}", versus)
+        rows.append((_TITLES[r.workload], r.peer, *figures, "yes" if r.valid else "NO"))
+    return rows
 
 
 def _fleet_rows(fleet: Fleet) -> list[tuple[str, ...]]:
