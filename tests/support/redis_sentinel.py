@@ -7,6 +7,7 @@ the sentinel promote the replica.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from tests.support.redis_server import RedisServer
 
@@ -52,6 +53,7 @@ class RedisSentinel:
         The primary is killed first because a live one stays writable until the sentinel demotes it,
         about ten seconds later (its conversion waits out a flapping guard): a client still connected
         to it writes there meanwhile, and what it wrote is lost when it becomes a replica."""
+        self._wait(self._caught_up, "the replica did not catch up")  # so that no acknowledged write is lost
         self.primary.kill()
         self._wait(lambda: "OK" in self.sentinel.command("SENTINEL", "FAILOVER", PRIMARY_NAME), "no failover")
         self._wait(lambda: self.primary_port() == self.replica.port, "the failover did not finish")
@@ -61,12 +63,19 @@ class RedisSentinel:
         roles = [server.command("INFO", "replication") for server in (self.primary, self.replica)]
         return sum("role:master" in role for role in roles) == 1 and any("master_link_status:up" in r for r in roles)
 
+    def _caught_up(self) -> bool:
+        def offset(server: RedisServer) -> int:
+            info = server.command("INFO", "replication")
+            return int(info.split("master_repl_offset:")[1].split()[0])
+
+        return offset(self.replica) >= offset(self.primary)
+
     def _replicas_known(self) -> int:
         return self.sentinel.command("SENTINEL", "REPLICAS", PRIMARY_NAME).count("name")
 
-    def _wait(self, done: object, message: str) -> None:
+    def _wait(self, done: Callable[[], bool], message: str) -> None:
         deadline = time.monotonic() + _SETTLE_SECONDS
-        while not done():  # type: ignore[operator]
+        while not done():
             if time.monotonic() > deadline:
                 raise RuntimeError(message)
             time.sleep(0.05)
