@@ -14,26 +14,29 @@ from app.events.store import Event, StoreUnavailable
 from tests.events.conftest import CALLER, redis_store
 from tests.support.redis_cluster import RedisCluster
 
+Workers = tuple[RedisEventStore, RedisEventStore, "asyncio.Queue[bytes]"]
+
 FAILOVER_BOUND_SECONDS = 20
 """A failover takes about three seconds here: twice that and more means something hangs."""
 
 
 @contextlib.asynccontextmanager
-async def workers(cluster: RedisCluster, count: int = 2) -> AsyncIterator[list[RedisEventStore]]:
-    stores = [redis_store(cluster.url, prefix="cluster:") for _ in range(count)]
+async def workers(cluster: RedisCluster) -> AsyncIterator[Workers]:
+    """Two started stores; what the second hears on the ``cancel`` topic lands in the queue."""
+    stores = [redis_store(cluster.url, prefix="cluster:") for _ in range(2)]
+    heard: asyncio.Queue[bytes] = asyncio.Queue()
+    stores[1].subscribe("cancel", heard.put_nowait)
     try:
-        yield stores
+        for store in stores:
+            await store.start()
+        yield stores[0], stores[1], heard
     finally:
         for store in stores:
             await store.aclose()
 
 
 async def test_the_fleet_channel_is_one_sharded_channel_on_its_slots_master(redis_cluster: RedisCluster) -> None:
-    async with workers(redis_cluster) as (one, other):
-        heard: asyncio.Queue[bytes] = asyncio.Queue()
-        other.subscribe("cancel", heard.put_nowait)
-        for store in (one, other):
-            await store.start()
+    async with workers(redis_cluster) as (one, _, heard):
         channel = one.keys.fleet()
         owner = redis_cluster.master_of(channel)
         assert owner.command("PUBSUB", "SHARDNUMSUB", channel).split() == [channel, "2"]
@@ -62,7 +65,7 @@ async def test_a_live_stream_survives_a_failover_of_its_slots_master(redis_clust
     Redis outage loses it) and the reader, on another worker, resumes and gets the rest and the end.
     The writer's heartbeat key lives on another master here: see the README on a failover that takes
     the heartbeat's master along."""
-    async with workers(redis_cluster) as (writer, reader):
+    async with workers(redis_cluster) as (writer, reader, _):
         heartbeat_master = redis_cluster.master_of(writer.keys.alive(writer.worker_id))
         stream = new_stream_id()
         while redis_cluster.master_of(writer.keys.events(stream)) is heartbeat_master:
@@ -102,11 +105,7 @@ async def test_a_live_stream_survives_a_failover_of_its_slots_master(redis_clust
 
 
 async def test_the_fleet_channel_follows_its_master_through_a_failover(redis_cluster: RedisCluster) -> None:
-    async with workers(redis_cluster) as (one, other):
-        heard: asyncio.Queue[bytes] = asyncio.Queue()
-        other.subscribe("cancel", heard.put_nowait)
-        for store in (one, other):
-            await store.start()
+    async with workers(redis_cluster) as (one, _, heard):
         redis_cluster.kill_master_of(one.keys.fleet())
         try:
             deadline = time.monotonic() + FAILOVER_BOUND_SECONDS
