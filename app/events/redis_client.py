@@ -1,5 +1,6 @@
-"""The Redis side of the store that is not the store itself: key names, the connection, and the one
-boundary where redis-py's exceptions become ours.
+"""The Redis side of the store that is not the store itself: key names, the connection (to one server,
+a Redis Cluster or a Sentinel-managed primary), and the one boundary where redis-py's exceptions
+become ours.
 """
 
 from __future__ import annotations
