@@ -20,8 +20,8 @@ def rig() -> Iterator[Rig]:
 
 @pytest.fixture(scope="package")
 def cluster_rig(redis_cluster: RedisCluster) -> Iterator[Rig]:
-    """2 instances x 1 worker behind nginx, on a Redis Cluster of three masters."""
-    with Rig(instances=2, workers=1, server=SERVER, env=ENV, redis_url=redis_cluster.url) as running:
+    """3 instances x 1 worker behind nginx, on a Redis Cluster of three masters."""
+    with Rig(instances=3, workers=1, server=SERVER, env=ENV, redis_url=redis_cluster.url) as running:
         yield running
 
 

@@ -1,6 +1,6 @@
 """Scale-out, for real: 3 instances x 2 gunicorn workers behind nginx (least_conn, no stickiness),
 sharing one Redis. Any request may land anywhere, and the client must not notice. What crosses
-instances (a resumed stream, an answer) is also tried on 2 instances sharing a Redis Cluster."""
+instances (a resumed stream, an answer) is also tried on 3 instances sharing a Redis Cluster."""
 
 from __future__ import annotations
 
