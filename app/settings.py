@@ -17,6 +17,7 @@ import pydantic
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from app.events.redis_url import parse_redis_url
 from app.protocol.request_state import decode_key
 
 LOCALHOST_NAMES = ["localhost", "127.0.0.1", "[::1]"]
@@ -114,6 +115,8 @@ class Settings(BaseSettings):
 
     event_store: Literal["memory", "redis"] = "memory"
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    """One server, a Redis Cluster (``redis+cluster://``) or a Sentinel-managed primary
+    (``redis+sentinel://``): see :mod:`app.events.redis_url`."""
     redis_key_prefix: str = "mcp:"
     redis_max_connections: int = Field(64, gt=0)
     """Connections per worker; each client resuming a stream holds one while it waits for events."""
@@ -165,6 +168,12 @@ class Settings(BaseSettings):
         for key in keys:
             decode_key(key.get_secret_value())  # a ValueError names the rule, never the key
         return keys
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_target(cls, url: SecretStr) -> SecretStr:
+        parse_redis_url(url.get_secret_value())  # a ValueError names the rule, never the URL
+        return url
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,8 +1,11 @@
 """The fleet channel on Redis: every worker listens on one pub/sub connection of its own.
 
-One pattern subscription (``<prefix>topic:*``) carries every topic, so a handler registered after
-the listener started is reached too, and a reconnect has one thing to restore. After an outage the
-listener reconnects with a backoff that doubles up to ``_MAX_RETRY_SECONDS``: no busy loop against
+One channel (``<prefix>fleet``) carries every topic, the topic's name leading the message, so a
+handler registered after the listener started is reached too, and a reconnect has one thing to
+restore. On a Redis Cluster it is a sharded channel (``SSUBSCRIBE``/``SPUBLISH``, Redis 7): a message
+goes to the one shard that owns the channel's slot rather than to every node, and the listener
+subscribes on that shard's master, found again after each loss (a failover moves it). After an outage
+the listener reconnects with a backoff that doubles up to ``_MAX_RETRY_SECONDS``: no busy loop against
 a Redis that is down, and back within seconds once it is up. Nothing it meets is raised: a lost
 connection or a failing handler is logged, and the listening goes on.
 """
@@ -16,8 +19,9 @@ import logging
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import RedisCluster
 
-from app.events.redis_client import Keys
+from app.events.redis_client import Client, Keys, one_connection
 from app.events.topics import Topics
 
 logger = logging.getLogger("app.events")
@@ -28,8 +32,17 @@ _START_WAIT_SECONDS = 1.0
 """How long :meth:`FleetListener.start` waits for the subscription before it lets the worker go on."""
 
 
+async def publish(client: Client, channel: str, topic: str, payload: bytes) -> None:
+    """Send ``payload`` to every worker's handler of ``topic``."""
+    message = topic.encode() + b" " + payload
+    if isinstance(client, RedisCluster):
+        await client.spublish(channel, message)
+    else:
+        await client.publish(channel, message)
+
+
 class FleetListener:
-    def __init__(self, client: aioredis.Redis, keys: Keys, topics: Topics) -> None:
+    def __init__(self, client: Client, keys: Keys, topics: Topics) -> None:
         self.client = client
         """A client of its own (:func:`app.events.redis_client.dedicated`): the subscription holds
         its connection for good, so it must not take one from the shared pool."""
@@ -38,6 +51,9 @@ class FleetListener:
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._retry_in = _FIRST_RETRY_SECONDS
+        self._pubsub: PubSub | None = None
+        self._shard: aioredis.Redis | None = None
+        """On a cluster, the connection to the master that owns the channel's slot."""
 
     async def start(self) -> None:
         """Listen from now on; returns once subscribed, so a message published next is heard (or after
@@ -52,33 +68,58 @@ class FleetListener:
         cancellation or a close: the pub/sub connection is released by :meth:`stop`, so a listener
         dropped without it (a store never closed) goes quietly."""
         while True:
-            pubsub = self.client.pubsub()
             try:
-                await self._listen(pubsub)
-            except (redis_errors.RedisError, OSError) as exc:
+                await self._listen(await self._subscribe())
+            except (redis_errors.RedisError, redis_errors.RedisClusterException, OSError) as exc:
                 logger.warning("the fleet channel lost Redis, retrying in %.1f s: %s", self._retry_in, exc)
             except Exception:
                 logger.exception("the fleet channel failed, retrying in %.1f s", self._retry_in)
             self._listening.clear()
-            with contextlib.suppress(redis_errors.RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._release()
             await asyncio.sleep(self._retry_in)
             self._retry_in = min(2 * self._retry_in, _MAX_RETRY_SECONDS)
 
+    async def _subscribe(self) -> PubSub:
+        channel = self.keys.fleet()
+        if not isinstance(self.client, RedisCluster):
+            self._pubsub = self.client.pubsub()
+            await self._pubsub.subscribe(channel)
+            return self._pubsub
+        await self.client.nodes_manager.initialize()  # who owns the channel's slot now
+        node = self.client.get_node_from_key(channel)
+        if node is None:
+            raise redis_errors.ConnectionError("no master holds the fleet channel's slot")
+        self._shard = one_connection(node.connection_class, node.connection_kwargs)
+        self._pubsub = self._shard.pubsub()
+        await self._pubsub.ssubscribe(channel)
+        return self._pubsub
+
     async def _listen(self, pubsub: PubSub) -> None:
-        await pubsub.psubscribe(self.keys.topics())
         while True:
             message = await pubsub.get_message(timeout=None)
             if message is None:
                 continue  # a health check's answer
-            if message["type"] == "pmessage":
-                self.topics.dispatch(self.keys.topic_name(message["channel"]), message["data"])
-            elif message["type"] == "psubscribe":  # also after redis-py reconnected by itself
+            kind = message["type"]
+            if kind in ("message", "smessage"):
+                topic, _, payload = message["data"].partition(b" ")
+                self.topics.dispatch(topic.decode(errors="replace"), payload)
+            elif kind in ("subscribe", "ssubscribe"):  # also after redis-py reconnected by itself
                 self._listening.set()
                 self._retry_in = _FIRST_RETRY_SECONDS
+            elif kind == "sunsubscribe":  # the channel's slot moved to another master
+                raise redis_errors.ConnectionError("the fleet channel's shard moved")
+
+    async def _release(self) -> None:
+        pubsub, shard, self._pubsub, self._shard = self._pubsub, self._shard, None, None
+        with contextlib.suppress(redis_errors.RedisError, OSError):
+            if pubsub is not None:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            if shard is not None:
+                await shard.aclose()
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task})
+        await self._release()
         await self.client.aclose()

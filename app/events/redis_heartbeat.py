@@ -13,8 +13,9 @@ import contextlib
 import logging
 import time
 
-import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
+
+from app.events.redis_client import Client
 
 logger = logging.getLogger("app.events")
 
@@ -24,7 +25,7 @@ OWNER_TTL_SECONDS = 3
 
 
 class Heartbeat:
-    def __init__(self, client: aioredis.Redis, key: str) -> None:
+    def __init__(self, client: Client, key: str) -> None:
         self.client = client
         """A client of its own (:func:`app.events.redis_client.dedicated`)."""
         self.key = key
@@ -41,13 +42,13 @@ class Heartbeat:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def ensure(self, client: aioredis.Redis) -> None:
+    async def ensure(self, client: Client) -> None:
         """Make sure the key lives a while yet: a recent beat did, or one now through ``client`` (the
         shared pool, as the heartbeat's own connection may be busy beating)."""
         if not self.fresh:
             await self._beat(client)
 
-    async def _beat(self, client: aioredis.Redis) -> None:
+    async def _beat(self, client: Client) -> None:
         await client.set(self.key, b"1", ex=OWNER_TTL_SECONDS)
         self._last_beat = time.monotonic()
 

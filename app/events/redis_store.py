@@ -9,7 +9,8 @@ the keys of one stream live in one slot and the Lua scripts may touch them toget
     <p>{w:<worker>}:alive    STRING  refreshed every second while the worker lives (TTL 3 s)
     <p>{r:<request>}:pending STRING  the caller whose call waits for the answer to server request <request>
     <p>{r:<request>}:reply   LIST    that answer, pushed by whichever worker received it
-    <p>topic:<name>          CHANNEL pub/sub between workers (cancellations); no key, nothing stored
+    <p>fleet                 CHANNEL pub/sub between workers (cancellations, list changes), "<topic> <payload>";
+                                     a sharded channel on a Redis Cluster; no key, nothing stored
 
 One script call opens a stream and stores a batch of its events (a reply sends what one loop tick
 wrote), so a call that reports progress and returns costs Redis one round trip.
@@ -39,12 +40,11 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Seque
 from typing import Any, TypeVar
 
 import orjson
-import redis.asyncio as aioredis
 
 from app.events import redis_scripts
 from app.events.ids import START, make_event_id
-from app.events.redis_client import Keys, dedicated, entry_position, translated
-from app.events.redis_fleet import FleetListener
+from app.events.redis_client import Client, Keys, dedicated, entry_position, translated
+from app.events.redis_fleet import FleetListener, publish
 from app.events.redis_heartbeat import Heartbeat
 from app.events.store import (
     Event,
@@ -70,7 +70,7 @@ OrphanMessage = Callable[[str | int], bytes]
 class RedisEventStore(EventStore):
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: Client,
         *,
         key_prefix: str = "mcp:",
         max_events: int = 1_000,
@@ -257,7 +257,7 @@ class RedisEventStore(EventStore):
 
     async def publish(self, topic: str, payload: bytes) -> None:
         async with translated():
-            await self.client.publish(self.keys.topic(topic), payload)
+            await publish(self.client, self.keys.fleet(), topic, payload)
 
     def subscribe(self, topic: str, handler: Callable[[bytes], None]) -> None:
         self._topics.subscribe(topic, handler)

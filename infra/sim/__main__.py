@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="workers per instance (default 2)")
     parser.add_argument("--server", default="tools:server", help="module:attr of the MCPServer to serve")
     parser.add_argument(
+        "--redis-url",
+        help="a Redis you run (redis+cluster://..., redis+sentinel://...) instead of the rig's own redis-server",
+    )
+    parser.add_argument(
         "--env",
         type=_key_value,
         action="append",
@@ -31,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # `kill <pid>` ends the rig as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with Rig(args.instances, args.workers, server=args.server, env=dict(args.env)) as rig:
+    with Rig(args.instances, args.workers, server=args.server, env=dict(args.env), redis_url=args.redis_url) as rig:
         print(f"MCP endpoint (nginx): {rig.url}")
         print(f"redis: {rig.redis_url}")
         for instance in rig.instances:

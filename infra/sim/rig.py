@@ -54,7 +54,8 @@ class Rig:
     (`instances` of them, `workers` each) and nginx with the infra/nginx template. `env`
     is added to every instance's environment and overrides the rig's defaults (event store,
     served tool set), except the bind address, which stays on loopback. `asgi_app` replaces
-    the app itself (it must answer GET /healthz), e.g. to see what nginx forwards.
+    the app itself (it must answer GET /healthz), e.g. to see what nginx forwards. `redis_url`
+    names a Redis the caller runs (a Redis Cluster, a Sentinel) instead of the rig's own.
     """
 
     def __init__(
@@ -66,8 +67,8 @@ class Rig:
         env: Mapping[str, str] | None = None,
         asgi_app: str = "app.main:app",
         startup_timeout: float = 30.0,
+        redis_url: str | None = None,
     ) -> None:
-        redis_server = _require("redis-server", "redis-server")
         nginx = _require("nginx", "nginx-light")
         self.startup_timeout = startup_timeout
         self.asgi_app = asgi_app
@@ -75,24 +76,8 @@ class Rig:
         # nginx workers run as `nobody` when the rig runs as root: let them reach their temp dirs.
         self._dir.chmod(0o755)
         redis_port, nginx_port, *ports = free_ports(2 + instances)
-        self.redis_url = f"redis://{LOOPBACK}:{redis_port}/0"
-        self._redis = Child(
-            "redis",
-            [
-                redis_server,
-                "--port",
-                str(redis_port),
-                "--bind",
-                LOOPBACK,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self._dir),
-            ],
-            log=self._dir / "redis.log",
-        )
+        self.redis_url = redis_url or f"redis://{LOOPBACK}:{redis_port}/0"
+        self._redis = None if redis_url else self._redis_child(redis_port)
         self._redis_port = redis_port
         self.env = {
             "FASTMCP_EVENT_STORE": "redis",
@@ -115,6 +100,11 @@ class Rig:
         path = self.env.get("FASTMCP_STREAMABLE_HTTP_PATH", "/mcp")
         self.base_url = f"http://{LOOPBACK}:{nginx_port}"
         self.url = self.base_url + path
+
+    def _redis_child(self, port: int) -> Child:
+        binary = _require("redis-server", "redis-server")
+        options = ["--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no", "--dir", str(self._dir)]
+        return Child("redis", [binary, *options], log=self._dir / "redis.log")
 
     def _instance(self, name: str, port: int) -> Instance:
         env = {**os.environ, **self.env, "GUNICORN_BIND": f"{LOOPBACK}:{port}"}
@@ -139,8 +129,9 @@ class Rig:
         self.close()
 
     def start(self) -> None:
-        """Start Redis, every instance, then nginx; return once each answers."""
-        self.start_redis()
+        """Start Redis (unless the caller runs it), every instance, then nginx; return once each answers."""
+        if self._redis is not None:
+            self.start_redis()
         for index in range(len(self.instances)):
             self.start_instance(index)
         self._nginx.start()
@@ -151,7 +142,8 @@ class Rig:
         self._nginx.stop(signal.SIGTERM)
         for instance in self.instances:
             instance.child.stop(signal.SIGTERM, timeout=self._graceful_timeout())
-        self._redis.stop(signal.SIGTERM)
+        if self._redis is not None:
+            self._redis.stop(signal.SIGTERM)
         shutil.rmtree(self._dir, ignore_errors=True)
 
     # -- instances -------------------------------------------------------------------------------
@@ -183,12 +175,18 @@ class Rig:
 
     def start_redis(self) -> None:
         """Start redis-server (again) on its port and wait until it answers PING."""
-        self._redis.start()
-        self._redis.wait_ready(lambda: _redis_pong(self._redis_port), self.startup_timeout)
+        redis = self._own_redis()
+        redis.start()
+        redis.wait_ready(lambda: _redis_pong(self._redis_port), self.startup_timeout)
 
     def stop_redis(self) -> None:
         """Stop redis-server; the data goes with it (no persistence), as in a failover to an empty node."""
-        self._redis.stop(signal.SIGTERM)
+        self._own_redis().stop(signal.SIGTERM)
+
+    def _own_redis(self) -> Child:
+        if self._redis is None:
+            raise RigError("this rig uses a Redis it does not run (redis_url)")
+        return self._redis
 
 
 def _require(program: str, package: str) -> str:

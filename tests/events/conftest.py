@@ -1,7 +1,8 @@
 """What the event-store tests share: both stores built the same way, and readers of a stream.
 
-The Redis half uses a real ``redis-server`` (the session's ``redis_server`` fixture): the memory half
-asks for it too, so a machine without Redis fails the contract loudly instead of testing half of it.
+The Redis stores use a real ``redis-server`` (the session's ``redis_server`` fixture) and a real Redis
+Cluster of three masters (``redis_cluster``): the memory store asks for the server too, so a machine
+without Redis fails the contract loudly instead of testing a third of it.
 """
 
 from __future__ import annotations
@@ -39,13 +40,16 @@ def redis_store(url: str, prefix: str = "test:", **options: Any) -> RedisEventSt
     )
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def make_store(request: pytest.FixtureRequest, redis_server: RedisServer) -> AsyncIterator[StoreFactory]:
     made: list[EventStore] = []
+    url = redis_server.url if request.param == "redis" else ""
+    if request.param == "redis-cluster":
+        url = request.getfixturevalue("redis_cluster").url
 
     def make(**options: Any) -> EventStore:
-        if request.param == "redis":
-            store: EventStore = redis_store(redis_server.url, **options)
+        if url:
+            store: EventStore = redis_store(url, **options)
         else:
             store = MemoryEventStore(**{"max_events": 100, "ttl_seconds": 60, **options})
         made.append(store)

@@ -59,7 +59,7 @@ async def test_closing_stops_the_listener(redis_server: RedisServer) -> None:
     one, other = Worker(redis_server.url), Worker(redis_server.url)
 
     async def listeners() -> int:
-        return sum(int(client["psub"]) for client in await one.store.client.client_list())
+        return sum(int(client["sub"]) for client in await one.store.client.client_list())
 
     await one.store.start()
     try:

@@ -17,8 +17,8 @@ from infra.sim import Rig
 WATCHED = "memo://watched"
 
 
-async def test_a_listener_hears_a_change_made_on_another_instance(rig: Rig) -> None:
-    listening_url, changing_url = (f"{instance.base_url}/mcp" for instance in rig.instances[:2])
+async def test_a_listener_hears_a_change_made_on_another_instance(fleet: Rig) -> None:
+    listening_url, changing_url = (f"{instance.base_url}/mcp" for instance in fleet.instances[:2])
     async with (
         Client(streamable_http_client(listening_url)) as listener,
         Client(streamable_http_client(changing_url)) as changer,

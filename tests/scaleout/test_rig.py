@@ -1,5 +1,6 @@
 """Scale-out, for real: 3 instances x 2 gunicorn workers behind nginx (least_conn, no stickiness),
-sharing one Redis. Any request may land anywhere, and the client must not notice."""
+sharing one Redis. Any request may land anywhere, and the client must not notice. What crosses
+instances (a resumed stream, an answer) is also tried on 3 instances sharing a Redis Cluster."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from tests.support.sse import SSEEvent, iter_events
 from tests.support.streams import LEGACY, call, last_id, progress_of, result_of, resume
 
 
-def test_a_cut_connection_resumes_on_any_instance(rig: Rig) -> None:
+def test_a_cut_connection_resumes_on_any_instance(fleet: Rig) -> None:
     with httpx.Client(timeout=30) as client:
         seen: list[SSEEvent] = []
-        with client.stream("POST", rig.url, headers=LEGACY, json=call("stream", {"count": 8, "interval": 0.2})) as r:
+        with client.stream("POST", fleet.url, headers=LEGACY, json=call("stream", {"count": 8, "interval": 0.2})) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
             for event in iter_events(r):
                 seen.append(event)
                 if len(progress_of(seen)) == 3:
                     break  # the client's connection is cut here
-        rest = resume(client, rig.url, last_id(seen))
+        rest = resume(client, fleet.url, last_id(seen))
     assert progress_of(seen) + progress_of(rest) == [1, 2, 3, 4, 5, 6, 7, 8], "every event once, in order"
     assert result_of(rest)["result"]["content"][0]["text"] == "streamed 8"
 
@@ -70,10 +71,10 @@ def test_sigkill_mid_call_gives_the_resuming_client_an_error(rig: Rig) -> None:
     assert waited < 10, f"the resuming client waited {waited:.1f} s"
 
 
-def test_a_sampling_answer_posted_to_another_instance_reaches_the_call(rig: Rig) -> None:
+def test_a_sampling_answer_posted_to_another_instance_reaches_the_call(fleet: Rig) -> None:
     with httpx.Client(timeout=30) as client:
-        url = rig.instances[2].base_url + "/mcp"
-        answer_to = rig.instances[0].base_url + "/mcp"
+        url = fleet.instances[-1].base_url + "/mcp"
+        answer_to = fleet.instances[0].base_url + "/mcp"
         with client.stream("POST", url, headers=LEGACY, json=call("ask", {"question": "2+2?"}, 9, False)) as r:
             events = []
             for event in iter_events(r):

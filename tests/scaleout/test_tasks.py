@@ -50,9 +50,9 @@ async def poll(client: MCPTestClient, task_id: str, until: frozenset[str], timeo
             await asyncio.sleep(0.1)
 
 
-async def test_a_task_is_polled_answered_and_heard_from_other_instances(rig: Rig) -> None:
+async def test_a_task_is_polled_answered_and_heard_from_other_instances(fleet: Rig) -> None:
     async with AsyncExitStack() as stack:
-        first, second, third = await clients(stack, rig)
+        first, second, third = await clients(stack, fleet)
         task_id = await start(first, "report", {"seconds": 0.3})
         heard = asyncio.create_task(_statuses(third, task_id))
         asking = await poll(second, task_id, frozenset({"input_required"}))
@@ -90,9 +90,9 @@ async def _sse_messages(reply: httpx.Response) -> AsyncIterator[dict[str, Any]]:
             yield json.loads(line[5:])
 
 
-async def test_a_task_is_cancelled_from_another_instance(rig: Rig) -> None:
+async def test_a_task_is_cancelled_from_another_instance(fleet: Rig) -> None:
     async with AsyncExitStack() as stack:
-        first, second, third = await clients(stack, rig)
+        first, second, third = await clients(stack, fleet)
         task_id = await start(first, "pause", {"seconds": 60})
         await second.request("tasks/cancel", {"taskId": task_id})
         ended = await poll(third, task_id, ENDED, timeout=10)

@@ -37,7 +37,7 @@ def resume(client: httpx.Client, url: str, last_event_id: str, attempts: int = 1
             assert response.status_code == 200, response.read()
             batch = list(iter_events(response))
         events += batch
-        if any(e.message and "id" in e.message and "method" not in e.message for e in batch):
+        if finals(batch):
             return events
         last_event_id = next((e.id for e in reversed(batch) if e.id), last_event_id)
         time.sleep(0.1)
@@ -53,11 +53,16 @@ def progress_of(events: list[SSEEvent]) -> list[float]:
     ]
 
 
+def finals(events: list[SSEEvent]) -> list[dict[str, Any]]:
+    """The responses (results or errors) among ``events``: a call's stream ends with one."""
+    return [e.message for e in events if e.message and "id" in e.message and "method" not in e.message]
+
+
 def result_of(events: list[SSEEvent]) -> dict[str, Any]:
     """The one final response (result or error); fails the test unless there is exactly one."""
-    finals = [e.message for e in events if e.message and "id" in e.message and "method" not in e.message]
-    assert len(finals) == 1, f"expected one final response, got {finals}"
-    return finals[0]
+    ended = finals(events)
+    assert len(ended) == 1, f"expected one final response, got {ended}"
+    return ended[0]
 
 
 def last_id(events: list[SSEEvent]) -> str:

@@ -34,6 +34,14 @@ def test_environment_names_and_json_lists(monkeypatch: pytest.MonkeyPatch) -> No
             "error: FASTMCP_REDIS_MAX_BLOCKING_WAITS must be below FASTMCP_REDIS_MAX_CONNECTIONS",
         ),
         (
+            {"FASTMCP_REDIS_URL": "redis+sentinel://:hunter2@sentinel:26379"},
+            "error: FASTMCP_REDIS_URL: Value error, a redis+sentinel:// URL names the primary after the sentinels",
+        ),
+        (
+            {"FASTMCP_REDIS_URL": "redis+cluster://:hunter2@node-1"},
+            "error: FASTMCP_REDIS_URL: Value error, each cluster node is host:port",
+        ),
+        (
             {
                 "FASTMCP_AUTH": "jwt",
                 "FASTMCP_AUTH_JWKS_URL": "https://a/jwks",
