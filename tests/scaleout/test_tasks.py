@@ -54,8 +54,10 @@ async def test_a_task_is_polled_answered_and_heard_from_other_instances(fleet: R
     async with AsyncExitStack() as stack:
         first, second, third = await clients(stack, fleet)
         task_id = await start(first, "report", {"seconds": 0.3})
-        heard = asyncio.create_task(_statuses(third, task_id))
+        asked = asyncio.Event()
+        heard = asyncio.create_task(_statuses(third, task_id, asked))
         asking = await poll(second, task_id, frozenset({"input_required"}))
+        await asyncio.wait_for(asked.wait(), 10)  # the listener heard the question before it is answered
         [(key, question)] = asking["inputRequests"].items()
         asker = question["params"]["message"].removeprefix("started by ")
         answer = {"action": "accept", "content": {"name": "ada"}}
@@ -67,8 +69,8 @@ async def test_a_task_is_polled_answered_and_heard_from_other_instances(fleet: R
     assert "input_required" in statuses and statuses[-1] == "completed", statuses
 
 
-async def _statuses(client: MCPTestClient, task_id: str) -> list[str]:
-    """Listen for ``task_id`` until it ends; the statuses heard, in order."""
+async def _statuses(client: MCPTestClient, task_id: str, asked: asyncio.Event) -> list[str]:
+    """Listen for ``task_id`` until it ends (``asked`` set on hearing its question); the statuses heard."""
     listen = client.message("subscriptions/listen", {"notifications": {"taskIds": [task_id]}})
     statuses = []
     async with (
@@ -79,6 +81,8 @@ async def _statuses(client: MCPTestClient, task_id: str) -> list[str]:
             validate_server_message(MODERN_VERSION, "subscriptions/listen", message)
             if message["method"] == "notifications/tasks":
                 statuses.append(message["params"]["status"])
+                if statuses[-1] == "input_required":
+                    asked.set()
                 if message["params"]["status"] in ENDED:
                     return statuses
     return statuses
