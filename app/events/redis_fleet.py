@@ -51,6 +51,7 @@ class FleetListener:
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._retry_in = _FIRST_RETRY_SECONDS
+        self._stopping = False
         self._pubsub: PubSub | None = None
         self._shard: aioredis.Redis | None = None
         """On a cluster, the connection to the master that owns the channel's slot."""
@@ -67,9 +68,12 @@ class FleetListener:
         """Listen, and after each failure listen again. Nothing is awaited on the way out of a
         cancellation or a close: the pub/sub connection is released by :meth:`stop`, so a listener
         dropped without it (a store never closed) goes quietly."""
-        while True:
+        while not self._stopping:  # redis-py's cluster client may swallow a cancellation mid-command
             try:
-                await self._listen(await self._subscribe())
+                pubsub = await self._subscribe()
+                if self._stopping:
+                    break
+                await self._listen(pubsub)
             except (redis_errors.RedisError, redis_errors.RedisClusterException, OSError) as exc:
                 logger.warning("the fleet channel lost Redis, retrying in %.1f s: %s", self._retry_in, exc)
             except Exception:
@@ -118,6 +122,7 @@ class FleetListener:
                 await shard.aclose()
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task})

@@ -30,6 +30,7 @@ class Heartbeat:
         """A client of its own (:func:`app.events.redis_client.dedicated`)."""
         self.key = key
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._last_beat = -float("inf")
 
     @property
@@ -53,7 +54,7 @@ class Heartbeat:
         self._last_beat = time.monotonic()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:  # redis-py's cluster client may swallow a cancellation mid-command
             try:
                 await self._beat(self.client)
             except (redis_errors.RedisError, OSError) as exc:
@@ -62,6 +63,7 @@ class Heartbeat:
 
     async def stop(self) -> None:
         """Stop beating and remove the key, so readers end this worker's unfinished streams at once."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task})
