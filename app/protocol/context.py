@@ -8,6 +8,7 @@ dropped, so a tool never has to ask. Questions to the client go through a :class
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol
@@ -115,20 +116,10 @@ class Context(Announcements):
     def for_task(self, channel: ClientChannel) -> Context:
         """This request's context for its work running on as a task: the same caller and facts, no
         stream (the reply has ended), and questions through ``channel`` (``tasks/update`` answers)."""
-        return Context(
-            request_id=self.request_id,
-            method=self.method,
-            era=self.era,
-            protocol_version=self.protocol_version,
-            meta=self.meta,
-            client_capabilities=self.client_capabilities,
-            progress_token=None,
-            log_level=None,
-            emit=None,
-            channel=channel,
-            principal=self.principal,
-            announcer=self._announcer,
-        )
+        task_ctx = copy.copy(self)
+        task_ctx.progress_token = task_ctx._log_threshold = task_ctx._emit = task_ctx.span = None
+        task_ctx._channel = channel
+        return task_ctx
 
     @property
     def can_stream(self) -> bool:

@@ -6,7 +6,6 @@ extension's shapes. Across replicas: tests/scaleout/test_tasks.py."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,10 +14,9 @@ import pytest
 
 from tests.support.client import MODERN_VERSION, MCPTestClient
 from tests.support.servers import RunningServer, ServerSpec
+from tests.support.tasks import EXTENSION, TAKES_TASKS, poll_task, sse_messages, start_task
 from tests.support.wire import validate_server_message
 
-EXTENSION = "io.modelcontextprotocol/tasks"
-TAKES_TASKS = {"elicitation": {}, "extensions": {EXTENSION: {}}}
 TASKS_SERVER = ServerSpec.of("tests.scaleout.tools:server", FASTMCP_TASK_POLL_INTERVAL_MS="250")
 
 
@@ -34,72 +32,57 @@ async def client(server: RunningServer) -> AsyncIterator[MCPTestClient]:
         yield client
 
 
-async def start(client: MCPTestClient, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = (await client.request("tools/call", {"name": tool, "arguments": arguments})).result
-    assert result["resultType"] == "task" and result["status"] == "working", result
-    return result
-
-
-async def poll(client: MCPTestClient, task_id: str, until: frozenset[str], timeout: float = 10) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        while True:
-            task: dict[str, Any] = (await client.request("tasks/get", {"taskId": task_id})).result
-            if task["status"] in until:
-                return task
-            await asyncio.sleep(0.05)
-
-
 async def test_discover_names_the_extension(client: MCPTestClient) -> None:
     capabilities = (await client.request("server/discover")).result["capabilities"]
     assert capabilities["extensions"] == {EXTENSION: {}}
 
 
 async def test_a_task_is_polled_to_its_result(client: MCPTestClient) -> None:
-    created = await start(client, "pause", {"seconds": 0.3})
+    created = await start_task(client, "pause", {"seconds": 0.3})
     assert created["ttlMs"] == 3_600_000 and created["pollIntervalMs"] == 250
     first = (await client.request("tasks/get", {"taskId": created["taskId"]})).result
     assert first["status"] == "working" and first["createdAt"] == created["createdAt"]
-    done = await poll(client, created["taskId"], frozenset({"completed"}))
+    done = await poll_task(client, created["taskId"], frozenset({"completed"}))
     assert done["result"]["isError"] is False
     assert done["result"]["content"][0]["text"].startswith("paused 0.3 s")
 
 
 async def test_a_question_is_answered_with_tasks_update(client: MCPTestClient) -> None:
-    created = await start(client, "report", {"seconds": 0})
-    asking = await poll(client, created["taskId"], frozenset({"input_required"}))
+    created = await start_task(client, "report", {"seconds": 0})
+    asking = await poll_task(client, created["taskId"], frozenset({"input_required"}))
     [(key, question)] = asking["inputRequests"].items()
     assert question["method"] == "elicitation/create" and question["params"]["message"].startswith("started by")
     answer = {"action": "accept", "content": {"name": "ada"}}
     update = {"taskId": created["taskId"], "inputResponses": {key: answer, "never-asked": answer}}
     assert (await client.request("tasks/update", update)).result == {"resultType": "complete", "_meta": TAKES_META}
-    done = await poll(client, created["taskId"], frozenset({"completed"}))
+    done = await poll_task(client, created["taskId"], frozenset({"completed"}))
     assert done["result"]["content"][0]["text"].startswith("report for ada;")
 
 
 async def test_a_cancelled_task_ends_cancelled_and_a_finished_one_stays_finished(client: MCPTestClient) -> None:
-    created = await start(client, "pause", {"seconds": 30})
+    created = await start_task(client, "pause", {"seconds": 30})
     await client.request("tasks/cancel", {"taskId": created["taskId"]})
-    cancelled = await poll(client, created["taskId"], frozenset({"cancelled", "completed", "failed"}))
+    cancelled = await poll_task(client, created["taskId"], frozenset({"cancelled", "completed", "failed"}))
     assert cancelled["status"] == "cancelled"
-    finished = await start(client, "pause", {"seconds": 0})
-    await poll(client, finished["taskId"], frozenset({"completed"}))
+    finished = await start_task(client, "pause", {"seconds": 0})
+    await poll_task(client, finished["taskId"], frozenset({"completed"}))
     await client.request("tasks/cancel", {"taskId": finished["taskId"]})
-    assert (await poll(client, finished["taskId"], frozenset({"completed", "cancelled"})))["status"] == "completed"
+    assert (await poll_task(client, finished["taskId"], frozenset({"completed", "cancelled"})))["status"] == "completed"
 
 
 async def test_a_protocol_error_fails_the_task_and_a_tool_error_completes_it(client: MCPTestClient) -> None:
-    failing = await start(client, "refuse", {"protocol_error": True})
-    failed = await poll(client, failing["taskId"], frozenset({"failed", "completed"}))
+    failing = await start_task(client, "refuse", {"protocol_error": True})
+    failed = await poll_task(client, failing["taskId"], frozenset({"failed", "completed"}))
     assert failed["status"] == "failed" and failed["error"]["code"] == -32602
     assert failed["statusMessage"] == failed["error"]["message"] == "no such thing"
-    erring = await start(client, "refuse", {"protocol_error": False})
-    completed = await poll(client, erring["taskId"], frozenset({"failed", "completed"}))
+    erring = await start_task(client, "refuse", {"protocol_error": False})
+    completed = await poll_task(client, erring["taskId"], frozenset({"failed", "completed"}))
     assert completed["status"] == "completed" and completed["result"]["isError"] is True
 
 
 async def test_a_task_past_its_time_limit_completes_with_the_error(client: MCPTestClient) -> None:
-    created = await start(client, "overrun", {})
-    done = await poll(client, created["taskId"], frozenset({"completed", "failed"}))
+    created = await start_task(client, "overrun", {})
+    done = await poll_task(client, created["taskId"], frozenset({"completed", "failed"}))
     assert done["result"]["isError"] is True
     assert "did not finish within 0.3 s" in done["result"]["content"][0]["text"]
 
@@ -133,7 +116,7 @@ async def test_bad_task_requests_are_invalid_params(
 
 
 async def test_the_mcp_name_header_must_carry_the_task_id(client: MCPTestClient) -> None:
-    created = await start(client, "pause", {"seconds": 0})
+    created = await start_task(client, "pause", {"seconds": 0})
     exchange = await client.request("tasks/get", {"taskId": created["taskId"]}, headers={"Mcp-Name": "another"})
     assert exchange.status == 400 and exchange.error["code"] == -32020
 
@@ -146,7 +129,7 @@ async def test_listening_for_tasks_needs_the_extension(server: RunningServer) ->
 
 
 async def test_a_listener_receives_each_status_of_its_task(client: MCPTestClient, server: RunningServer) -> None:
-    created = await start(client, "report", {"seconds": 0.2})
+    created = await start_task(client, "report", {"seconds": 0.2})
     listen = client.message("subscriptions/listen", {"notifications": {"taskIds": [created["taskId"], "b" * 32]}})
     statuses: list[str] = []
     headers = client.default_headers(listen)
@@ -155,7 +138,7 @@ async def test_a_listener_receives_each_status_of_its_task(client: MCPTestClient
         asyncio.timeout(10),
         http.stream("POST", server.url, json=listen, headers=headers) as reply,
     ):
-        async for message in _sse_messages(reply):
+        async for message in sse_messages(reply):
             validate_server_message(MODERN_VERSION, "subscriptions/listen", message)
             params = message["params"]
             if message["method"] == "notifications/subscriptions/acknowledged":
@@ -172,12 +155,6 @@ async def test_a_listener_receives_each_status_of_its_task(client: MCPTestClient
                 break
     assert statuses[0] in ("working", "input_required") and statuses[-1] == "completed", statuses
     assert "input_required" in statuses
-
-
-async def _sse_messages(reply: httpx.Response) -> AsyncIterator[dict[str, Any]]:
-    async for line in reply.aiter_lines():
-        if line.startswith("data:") and line[5:].strip():
-            yield json.loads(line[5:])
 
 
 TAKES_META = {"io.modelcontextprotocol/serverInfo": {"name": "scaleout-tests", "version": "0.1.0"}}

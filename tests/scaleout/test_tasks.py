@@ -6,8 +6,6 @@ The official Python SDK client, which does not take tasks, gets the same tools' 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -18,10 +16,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from infra.sim import Rig
 from tests.support.client import MODERN_VERSION, MCPTestClient
+from tests.support.tasks import ENDED, TAKES_TASKS, poll_task, sse_messages, start_task
 from tests.support.wire import validate_server_message
-
-TAKES_TASKS = {"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}}
-ENDED = frozenset({"completed", "failed", "cancelled"})
 
 
 async def clients(stack: AsyncExitStack, rig: Rig) -> list[MCPTestClient]:
@@ -35,19 +31,8 @@ async def clients(stack: AsyncExitStack, rig: Rig) -> list[MCPTestClient]:
 
 
 async def start(client: MCPTestClient, tool: str, arguments: dict[str, Any]) -> str:
-    result = (await client.request("tools/call", {"name": tool, "arguments": arguments})).result
-    assert result["resultType"] == "task", result
-    task_id: str = result["taskId"]
+    task_id: str = (await start_task(client, tool, arguments))["taskId"]
     return task_id
-
-
-async def poll(client: MCPTestClient, task_id: str, until: frozenset[str], timeout: float = 20) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        while True:
-            task: dict[str, Any] = (await client.request("tasks/get", {"taskId": task_id})).result
-            if task["status"] in until:
-                return task
-            await asyncio.sleep(0.1)
 
 
 async def test_a_task_is_polled_answered_and_heard_from_other_instances(fleet: Rig) -> None:
@@ -56,13 +41,13 @@ async def test_a_task_is_polled_answered_and_heard_from_other_instances(fleet: R
         task_id = await start(first, "report", {"seconds": 0.3})
         asked = asyncio.Event()
         heard = asyncio.create_task(_statuses(third, task_id, asked))
-        asking = await poll(second, task_id, frozenset({"input_required"}))
+        asking = await poll_task(second, task_id, frozenset({"input_required"}))
         await asyncio.wait_for(asked.wait(), 10)  # the listener heard the question before it is answered
         [(key, question)] = asking["inputRequests"].items()
         asker = question["params"]["message"].removeprefix("started by ")
         answer = {"action": "accept", "content": {"name": "ada"}}
         await third.request("tasks/update", {"taskId": task_id, "inputResponses": {key: answer}})
-        done = await poll(second, task_id, ENDED)
+        done = await poll_task(second, task_id, ENDED)
         assert done["status"] == "completed", done
         assert done["result"]["content"][0]["text"] == f"report for ada; finished by {asker}"
         statuses = await asyncio.wait_for(heard, 10)
@@ -77,7 +62,7 @@ async def _statuses(client: MCPTestClient, task_id: str, asked: asyncio.Event) -
         httpx.AsyncClient(timeout=30) as http,
         http.stream("POST", client.url, json=listen, headers=client.default_headers(listen)) as reply,
     ):
-        async for message in _sse_messages(reply):
+        async for message in sse_messages(reply):
             validate_server_message(MODERN_VERSION, "subscriptions/listen", message)
             if message["method"] == "notifications/tasks":
                 statuses.append(message["params"]["status"])
@@ -88,18 +73,12 @@ async def _statuses(client: MCPTestClient, task_id: str, asked: asyncio.Event) -
     return statuses
 
 
-async def _sse_messages(reply: httpx.Response) -> AsyncIterator[dict[str, Any]]:
-    async for line in reply.aiter_lines():
-        if line.startswith("data:") and line[5:].strip():
-            yield json.loads(line[5:])
-
-
 async def test_a_task_is_cancelled_from_another_instance(fleet: Rig) -> None:
     async with AsyncExitStack() as stack:
         first, second, third = await clients(stack, fleet)
         task_id = await start(first, "pause", {"seconds": 60})
         await second.request("tasks/cancel", {"taskId": task_id})
-        ended = await poll(third, task_id, ENDED, timeout=10)
+        ended = await poll_task(third, task_id, ENDED, timeout=10)
     assert ended["status"] == "cancelled" and ended["statusMessage"] == "Cancelled by the client"
 
 
@@ -109,7 +88,7 @@ async def test_a_task_whose_worker_is_killed_ends_failed(rig: Rig) -> None:
         task_id = await start(second, "pause", {"seconds": 120})
         rig.kill(1)
         try:
-            ended = await poll(first, task_id, ENDED, timeout=15)  # the heartbeat key lapses within 3 s
+            ended = await poll_task(first, task_id, ENDED, timeout=15)  # the heartbeat key lapses within 3 s
         finally:
             rig.start_instance(1)
     assert ended["status"] == "failed" and ended["error"]["code"] == -32603
@@ -121,7 +100,7 @@ async def test_a_task_of_an_instance_shutting_down_ends_failed(rig: Rig) -> None
         first, _, third = await clients(stack, rig)
         task_id = await start(third, "pause", {"seconds": 120})
         assert await asyncio.get_running_loop().run_in_executor(None, rig.restart, 2)
-        ended = await poll(first, task_id, ENDED, timeout=10)
+        ended = await poll_task(first, task_id, ENDED, timeout=10)
     assert ended["status"] == "failed"
     assert ended["statusMessage"] == "The server stopped before the task finished; run it again"
 
