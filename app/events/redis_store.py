@@ -159,6 +159,12 @@ class RedisEventStore(EventStore):
             fields += ["trace", opening.trace]
         return [str(len(fields) // 2), *fields]
 
+    async def claim(self) -> None:
+        """This worker now owns something readers check it is alive for (a stream, a task): beat from
+        now on, and make sure the ``alive`` key exists already."""
+        self._heartbeat.start()
+        await self._heartbeat.ensure(self.client)
+
     async def append_many(
         self, stream_id: str, events: Sequence[bytes], *, final: bool = False, opening: Opening | None = None
     ) -> list[str]:
@@ -167,8 +173,7 @@ class RedisEventStore(EventStore):
         try:
             async with translated():
                 if opening is not None:
-                    self._heartbeat.start()  # this worker now owns a stream: readers must see it alive
-                    await self._heartbeat.ensure(self.client)  # the key must exist before the stream does
+                    await self.claim()  # the key must exist before the stream does
                 entries = await self._append(keys=keys, args=args)
         except StoreError as exc:
             if "NOSTREAM" in str(exc):

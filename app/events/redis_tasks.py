@@ -41,10 +41,8 @@ class RedisTaskRecords:
         return self.store.keys.task(task_id)
 
     async def create(self, task_id: str, view: dict[str, Any], caller: str, ttl_seconds: int) -> None:
-        heartbeat = self.store._heartbeat  # running a task, like owning a stream, needs readers to see us alive
-        heartbeat.start()
         async with translated():
-            await heartbeat.ensure(self.client)
+            await self.store.claim()
             key = self._key(task_id)
             async with self.client.pipeline(transaction=True) as pipe:
                 mapping: dict[str | bytes, bytes | str] = {

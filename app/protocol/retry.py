@@ -26,6 +26,13 @@ CAPABILITY = {"elicitation/create": "elicitation", "sampling/createMessage": "sa
 """The client capability each question needs: an undeclared one is never asked."""
 
 
+def require_declared(method: str, capabilities: dict[str, Any]) -> None:
+    """A question the client cannot answer is never asked: it fails at once, naming the capability."""
+    capability = CAPABILITY.get(method)
+    if capability is None or capability not in capabilities:
+        raise NoAnswer(f"the client did not declare the '{capability or method}' capability")
+
+
 class InputRequired(Exception):
     """Raised by a question whose answer this attempt lacks; the engine answers ``input_required``."""
 
@@ -48,9 +55,7 @@ class RetryChannel:
         key = f"q{self.asked}"
         if key in self.answers:
             return {"result": self.answers[key]}
-        capability = CAPABILITY.get(method)
-        if capability is None or capability not in self.capabilities:
-            raise NoAnswer(f"the client did not declare the '{capability or method}' capability")
+        require_declared(method, self.capabilities)
         raise InputRequired(key, method, params)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.events.store import EventStore, ReplyTimeout, StoreError
@@ -32,15 +33,25 @@ class BackChannel:
 
     async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         request_id = f"s-{secrets.token_hex(16)}"
-        try:
-            await self.store.expect_reply(request_id, self.timeout, self.caller)
-            await self.reply.emit({"jsonrpc": JSONRPC, "id": request_id, "method": method, "params": params})
-            return await self.store.wait_for_reply(request_id, self.timeout)
-        except ReplyTimeout:
-            raise NoAnswer(f"no answer within {self.timeout:g} s") from None
-        except StoreError as exc:
-            logger.warning("cannot wait for the client's answer to %s: %s", method, exc)
-            raise Unavailable("Cannot reach the client now: the event store is temporarily unavailable") from exc
+        message = {"jsonrpc": JSONRPC, "id": request_id, "method": method, "params": params}
+        return await ask(self.store, request_id, self.timeout, self.caller, lambda: self.reply.emit(message))
+
+
+async def ask(
+    store: EventStore, answer_id: str, timeout: float, caller: str, send: Callable[[], Awaitable[None]]
+) -> dict[str, Any]:
+    """Wait for a client's answer to a question ``send`` puts to it (on a stream, in a task's state):
+    announced before it goes out, so an answer that comes at once is not lost; ``caller``'s answer
+    only, from whichever worker receives it."""
+    try:
+        await store.expect_reply(answer_id, timeout, caller)
+        await send()
+        return await store.wait_for_reply(answer_id, timeout)
+    except ReplyTimeout:
+        raise NoAnswer(f"no answer within {timeout:g} s") from None
+    except StoreError as exc:
+        logger.warning("cannot wait for the client's answer %s: %s", answer_id, exc)
+        raise Unavailable("Cannot reach the client now: the event store is temporarily unavailable") from exc
 
 
 class UnreachableChannel:

@@ -48,7 +48,7 @@ from app.transport.calls import CANCEL_TOPIC, RunningCalls, Stop, cancel_key, ca
 from app.transport.reply import Reply
 from app.transport.responses import send_empty, send_error, send_json
 from app.transport.resume import resume
-from app.transport.streams import OpenStreams, StreamSettings
+from app.transport.streams import OpenStreams, Stream, StreamSettings
 from app.transport.tasks import Tasks, TaskSettings
 
 if TYPE_CHECKING:
@@ -112,7 +112,9 @@ class MCPEndpoint:
         store.subscribe(CHANGES_TOPIC, self.listeners.deliver)
         store.subscribe(SUBSCRIPTIONS_TOPIC, self.listeners.deliver_subscription)
         self.listeners.on_change = self._tell_streams
-        self._telling: set[asyncio.Task[None]] = set()
+        self._telling: dict[Stream, dict[tuple[str, str | None], None]] = {}
+        """The change notifications waiting for each handshake-era stream's sender."""
+        self._senders: set[asyncio.Task[None]] = set()
         engine.listen_with(self.listeners)
         streams.drain_hooks.append(self.listeners.close)
         self.tasks: Tasks | None = None
@@ -155,17 +157,33 @@ class MCPEndpoint:
 
     def _tell_streams(self, method: str, uri: str | None) -> None:
         """Hand a change to the handshake-era streams of this worker (their calls in progress) whose
-        caller wants it: every list change, and updates of the URIs the caller subscribed to."""
+        caller wants it: every list change, and updates of the URIs the caller subscribed to. Each
+        stream has at most one sender, and what waits for it is a set (the three list kinds and the
+        caller's URIs at most), so a burst of changes to a slow client costs memory bounded by that."""
         callers = self.listeners.callers
-        message = notification(method, {"uri": uri} if uri is not None else {})
         for stream in list(self.streams.live):
             if not (stream.streaming and stream.announces):
                 continue
             if method == UPDATED and (uri is None or not callers.watches(stream.caller, uri)):
                 continue
-            task = asyncio.get_running_loop().create_task(stream.emit(message))
-            self._telling.add(task)
-            task.add_done_callback(self._telling.discard)
+            waiting = self._telling.get(stream)
+            if waiting is not None:
+                waiting[method, uri] = None
+                continue
+            self._telling[stream] = {(method, uri): None}
+            sender = asyncio.get_running_loop().create_task(self._tell(stream))
+            self._senders.add(sender)
+            sender.add_done_callback(self._senders.discard)
+
+    async def _tell(self, stream: Stream) -> None:
+        waiting = self._telling[stream]
+        try:
+            while waiting:
+                method, uri = next(iter(waiting))
+                del waiting[method, uri]
+                await stream.emit(notification(method, {"uri": uri} if uri is not None else {}))
+        finally:
+            del self._telling[stream]
 
     async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``GET`` with ``Last-Event-ID`` resumes a stream; anything else is 405 (no session, no GET stream)."""

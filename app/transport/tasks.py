@@ -27,15 +27,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.events.store import EventStore, ReplyTimeout, StoreError
+from app.events.store import EventStore, StoreError
 from app.events.tasks import TERMINAL, StoredTask, TaskRecords
-from app.protocol.channel import NoAnswer
 from app.protocol.context import Context
 from app.protocol.errors import InternalError, MCPError, Unavailable
 from app.protocol.messages import error_object
-from app.protocol.retry import CAPABILITY
+from app.protocol.retry import require_declared
 from app.protocol.tasks import STATUS_NOTIFICATION, TaskNotFound, Work, declared
 from app.protocol.versions import Era
+from app.transport.backchannel import ask
 
 logger = logging.getLogger("app.transport")
 
@@ -97,21 +97,18 @@ class TaskQuestions:
 
     async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         job, tasks = self.job, self.tasks
-        capability = CAPABILITY.get(method)
-        if capability is None or capability not in self.capabilities:
-            raise NoAnswer(f"the client did not declare the '{capability or method}' capability")
+        require_declared(method, self.capabilities)
         job.asked += 1
         key = f"r{job.asked}"
-        answer_id, timeout = f"{job.task_id}/{key}", tasks.settings.reply_timeout_seconds
+        job.questions[key] = {"method": method, "params": params}
         try:
-            await tasks.store.expect_reply(answer_id, timeout, job.caller)
-            job.questions[key] = {"method": method, "params": params}
-            await tasks.record(job, "input_required", {"inputRequests": dict(job.questions)})
-            answer = await tasks.store.wait_for_reply(answer_id, timeout)
-        except ReplyTimeout:
-            raise NoAnswer(f"no answer within {timeout:g} s") from None
-        except StoreError as exc:
-            raise Unavailable("Cannot reach the client now: the event store is temporarily unavailable") from exc
+            answer = await ask(
+                tasks.store,
+                f"{job.task_id}/{key}",
+                tasks.settings.reply_timeout_seconds,
+                job.caller,
+                lambda: tasks.record(job, "input_required", {"inputRequests": dict(job.questions)}),
+            )
         finally:
             job.questions.pop(key, None)
         if job.questions:
