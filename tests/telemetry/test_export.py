@@ -13,6 +13,7 @@ from infra.sim.collector import OTLPReceiver, ReceivedSpan, otlp_receiver
 from tests.support.client import MODERN_VERSION, MCPTestClient
 from tests.support.servers import EXAMPLE_SERVER, RunningServer, ServerSpec, start_server
 from tests.support.sse import parse_events
+from tests.telemetry import traced_echo
 
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
@@ -192,21 +193,12 @@ async def test_metrics_carry_the_conventions_attributes(server: RunningServer, r
 def test_each_request_logs_one_json_line_with_its_trace_id(server: RunningServer, receiver: OTLPReceiver) -> None:
     trace_id = _trace_id(0xE1)
     with httpx.Client(timeout=10) as http:
-        http.post(
+        traced_echo(
+            http,
             server.url,
-            json={
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "tools/call",
-                "params": {"name": "echo", "arguments": {"text": "hush"}},
-            },
-            headers={
-                "Accept": "application/json, text/event-stream",
-                "Content-Type": "application/json",
-                "MCP-Protocol-Version": "2025-06-18",
-                "traceparent": f"00-{trace_id}-{CLIENT_SPAN}-01",
-                "Authorization": "Bearer not-a-real-token",
-            },
+            f"00-{trace_id}-{CLIENT_SPAN}-01",
+            text="hush",
+            Authorization="Bearer not-a-real-token",
         )
     span = _span(receiver, "tools/call echo", trace_id)
     lines = [json.loads(line) for line in server.output(200_000).splitlines() if line.startswith("{")]

@@ -10,6 +10,7 @@ import httpx
 
 from infra.sim.collector import otlp_receiver
 from tests.support.servers import free_port, spawned
+from tests.telemetry import traced_echo
 
 TRACE = "5bf92f3577b34da6a3ce929d0e0e4736"
 ECHO = {"name": "echo", "arguments": {"text": "g"}}
@@ -29,20 +30,7 @@ def test_two_gunicorn_workers_export_spans_and_metrics() -> None:
         with spawned(command, port, env) as base:
             for n in range(20):
                 with httpx.Client(timeout=10) as http:  # a new connection each: both workers get some
-                    answer = http.post(
-                        f"{base}/mcp",
-                        json={
-                            "jsonrpc": "2.0",
-                            "id": n,
-                            "method": "tools/call",
-                            "params": {"name": "echo", "arguments": {"text": "g"}},
-                        },
-                        headers={
-                            "Accept": "application/json, text/event-stream",
-                            "MCP-Protocol-Version": "2025-06-18",
-                            "traceparent": f"00-{TRACE}-{n + 1:016x}-01",
-                        },
-                    )
+                    answer = traced_echo(http, f"{base}/mcp", f"00-{TRACE}-{n + 1:016x}-01", request_id=n, text="g")
                     assert answer.status_code == 200
             instances = receiver.wait_for(
                 lambda: (

@@ -11,6 +11,7 @@ import httpx
 
 from infra.sim.collector import otlp_receiver
 from tests.support.servers import EXAMPLE_SERVER, REPO, ServerSpec, child_environment, start_server
+from tests.telemetry import traced_echo
 
 TRACE = "6bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"
@@ -66,20 +67,8 @@ def test_request_lines_go_to_the_collector_when_asked() -> None:
         env = receiver.env(OTEL_LOGS_EXPORTER="otlp", FASTMCP_LOG_REQUESTS="true", OTEL_SERVICE_NAME="logs-test")
         server = start_server(ServerSpec.of(EXAMPLE_SERVER, **env))
         try:
-            answer = httpx.post(
-                server.url,
-                json={
-                    "jsonrpc": "2.0",
-                    "id": 5,
-                    "method": "tools/call",
-                    "params": {"name": "echo", "arguments": {"text": "quiet"}},
-                },
-                headers={
-                    "Accept": "application/json, text/event-stream",
-                    "MCP-Protocol-Version": "2025-06-18",
-                    "traceparent": f"00-{TRACE}-{PARENT}-01",
-                },
-            )
+            with httpx.Client(timeout=10) as http:
+                answer = traced_echo(http, server.url, f"00-{TRACE}-{PARENT}-01", request_id=5, text="quiet")
             assert answer.status_code == 200
             records = receiver.wait_for(lambda: [r for r in receiver.logs() if r["trace_id"] == TRACE])
         finally:
